@@ -1,0 +1,53 @@
+/**
+ * The contract between the CredProxySidecar component and the sidecar server it runs.
+ *
+ * Both sides import these values, so the image, the server and the declared container can never
+ * disagree about where the routes file lives, which port is served or which user runs the process.
+ * `sidecar/Dockerfile` cannot import TypeScript; a test pins its USER, EXPOSE and HEALTHCHECK to
+ * the values here.
+ */
+
+/** Port the server listens on inside the container. */
+export const DEFAULT_PORT = 8080;
+
+/** Where the component uploads the routes file and where the server reads it by default. */
+export const DEFAULT_ROUTES_PATH = "/etc/cred-proxy/routes.json";
+
+/** Numeric, non-root user and group the server runs as (a name would need /etc/passwd lookups). */
+export const PROXY_UID = 10001;
+export const PROXY_GID = 10001;
+
+/** Health endpoint; answered locally, never forwarded. */
+export const HEALTH_PATH = "/healthz";
+
+/** Network alias under which agents reach the proxy on the bottle's internal network. */
+export const PROXY_ALIAS = "cred-proxy";
+
+/** Prefix of the environment variables that carry token values inside the proxy container. */
+export const TOKEN_SLOT_PREFIX = "CRED_PROXY_TOKEN_";
+
+/** Environment variables the server reads its configuration from. */
+export const ENV_ROUTES = "CRED_PROXY_ROUTES";
+export const ENV_PORT = "CRED_PROXY_PORT";
+export const ENV_HOST = "CRED_PROXY_HOST";
+
+/** Authorization schemes a route may use. Gitea needs `token`; the others take `Bearer`. */
+export type AuthScheme = "Bearer" | "token";
+
+/** One route as written in the routes file (snake_case keys are the on-disk format). */
+export interface RoutesFileRoute {
+    path: string;
+    upstream: string;
+    auth_scheme: AuthScheme;
+    token_env: string;
+}
+
+/** The routes file: the only configuration the server needs besides token slots. */
+export interface RoutesFile {
+    routes: RoutesFileRoute[];
+}
+
+/** The slot name for the token entry at `index` (0-based, manifest order). */
+export function tokenSlot(index: number): string {
+    return `${TOKEN_SLOT_PREFIX}${index}`;
+}
