@@ -1,0 +1,83 @@
+import type * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_ROUTES_PATH, HEALTH_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
+import type { SidecarPlan } from "./plan";
+
+/** Labels on everything the component creates: the bottle slug, never anything secret. */
+export function bottleLabels(slug: string): Array<{ label: string; value: string }> {
+    return [
+        { label: "cred-proxy.bottle", value: slug },
+        { label: "cred-proxy.managed-by", value: "pulumi" },
+    ];
+}
+
+export interface ProxyContainerInputs {
+    plan: SidecarPlan;
+    image: pulumi.Input<string>;
+    /** `CRED_PROXY_TOKEN_<i>=<value>` entries, each a secret. Nothing else goes into `envs`. */
+    envs: pulumi.Input<string>[];
+    internalNetworkName: pulumi.Input<string>;
+    egressNetworkName: pulumi.Input<string>;
+}
+
+/**
+ * The proxy container's inputs. Kept pure so the security-relevant ones can be asserted exactly.
+ *
+ * The root filesystem stays writable: Docker refuses `uploads` into a read-only rootfs, and the
+ * routes file must be uploaded before start. What the writable rootfs would allow is closed off
+ * otherwise: the process runs as a numeric non-root user with every capability dropped and
+ * `no-new-privileges`, so it can write only its own routes file and /tmp, never the image's code.
+ */
+export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.ContainerArgs {
+    const { plan } = inputs;
+    return {
+        name: `${plan.slug}-cred-proxy`,
+        image: inputs.image,
+        // Settings travel as arguments: one secret in `envs` masks the whole list in diffs.
+        command: ["--port", String(plan.port), "--routes", DEFAULT_ROUTES_PATH],
+        envs: inputs.envs,
+        user: `${PROXY_UID}:${PROXY_GID}`,
+        capabilities: { drops: ["ALL"] },
+        securityOpts: ["no-new-privileges:true"],
+        readOnly: false,
+        init: true,
+        memory: plan.memoryMb,
+        memorySwap: plan.memoryMb,
+        ulimits: [{ name: "nproc", soft: plan.maxProcesses, hard: plan.maxProcesses }],
+        restart: "unless-stopped",
+        healthcheck: {
+            tests: ["CMD", "node", "-e", healthProbe(plan.port)],
+            interval: "10s",
+            timeout: "3s",
+            retries: 3,
+            startPeriod: "5s",
+        },
+        // `pulumi up` fails when the proxy never becomes healthy (a bad routes file, a bad token).
+        wait: true,
+        waitTimeout: 60,
+        logDriver: "json-file",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+        labels: bottleLabels(plan.slug),
+        networksAdvanced: [
+            { name: inputs.internalNetworkName, aliases: [PROXY_ALIAS] },
+            { name: inputs.egressNetworkName },
+        ],
+        uploads: [
+            {
+                file: DEFAULT_ROUTES_PATH,
+                content: plan.routesFile,
+                permissions: "0600",
+                owner: String(PROXY_UID),
+                group: String(PROXY_GID),
+            },
+        ],
+    };
+}
+
+/** A health probe that needs nothing but the node binary the image already has. */
+function healthProbe(port: number): string {
+    return (
+        `require("http").get("http://127.0.0.1:${port}${HEALTH_PATH}", (r) => process.exit(r.statusCode === 200 ? 0 : 1))` +
+        `.on("error", () => process.exit(1))`
+    );
+}

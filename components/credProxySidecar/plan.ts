@@ -1,0 +1,68 @@
+import { DEFAULT_PORT } from "../../sidecar/contract";
+import { ManifestError, type ManifestIssue } from "../manifest/errors";
+import { parseBottleManifest } from "../manifest/parse";
+import { renderCredProxyRoutes } from "../plan/routesFile";
+import { credProxyTokenEnvMap } from "../plan/tokenEnvMap";
+import { credProxyUpstreams, type CredProxyUpstream } from "../plan/upstreams";
+import type { CredProxySidecarArgs } from "./args";
+
+/** Everything the component declares from, computed and checked before any resource exists. */
+export interface SidecarPlan {
+    slug: string;
+    port: number;
+    memoryMb: number;
+    maxProcesses: number;
+    upstreams: CredProxyUpstream[];
+    tokenEnvMap: Record<string, string>;
+    routesFile: string;
+}
+
+/** Invalid component arguments; every problem is named by its path under `args`. */
+export class CredProxySidecarArgsError extends Error {
+    constructor(readonly resourceName: string, readonly issues: ManifestIssue[]) {
+        super(`Invalid arguments for CredProxySidecar "${resourceName}":\n${issues.map((i) => `  - args.${i.path}: ${i.message}`).join("\n")}`);
+        this.name = "CredProxySidecarArgsError";
+    }
+}
+
+// Docker names are built from the slug; a DNS-label shape keeps them valid and readable.
+const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export function planSidecar(name: string, args: CredProxySidecarArgs): SidecarPlan {
+    const issues: ManifestIssue[] = [];
+    const slug = args.slug ?? name;
+    if (!SLUG_PATTERN.test(slug)) {
+        const source = args.slug === undefined ? " (taken from the resource name; pass args.slug)" : "";
+        issues.push({ path: "slug", message: `must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit${source}` });
+    }
+    const port = args.port ?? DEFAULT_PORT;
+    checkInteger(issues, "port", port, 1, 65535);
+    const memoryMb = args.memoryMb ?? 256;
+    checkInteger(issues, "memoryMb", memoryMb, 64, 1 << 20);
+    const maxProcesses = args.maxProcesses ?? 4096;
+    checkInteger(issues, "maxProcesses", maxProcesses, 64, 1 << 22);
+
+    let upstreams: CredProxyUpstream[] = [];
+    try {
+        upstreams = credProxyUpstreams(parseBottleManifest(args.bottle));
+    } catch (err) {
+        if (!(err instanceof ManifestError)) {
+            throw err;
+        }
+        issues.push(...err.issues.map((i) => ({ path: i.path ? `bottle.${i.path}` : "bottle", message: i.message })));
+    }
+    if (upstreams.length === 0 && !issues.some((i) => i.path.startsWith("bottle"))) {
+        issues.push({ path: "bottle.tokens", message: "declares no tokens, so there is nothing to proxy; add a token entry or leave the sidecar out" });
+    }
+    if (issues.length > 0) {
+        throw new CredProxySidecarArgsError(name, issues);
+    }
+    const tokenEnvMap = credProxyTokenEnvMap(upstreams);
+    return { slug, port, memoryMb, maxProcesses, upstreams, tokenEnvMap, routesFile: renderCredProxyRoutes(upstreams) };
+}
+
+function checkInteger(issues: ManifestIssue[], path: string, value: number, min: number, max: number): void {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        issues.push({ path, message: `must be a whole number from ${min} to ${max}` });
+    }
+}

@@ -1,0 +1,14 @@
+// The package root: the planning core (pure functions) and the component built on it.
+export { ManifestError, type ManifestIssue } from "./manifest/errors";
+export { TOKEN_KINDS, type Bottle, type TokenEntry, type TokenKind } from "./manifest/schema";
+export { parseBottleManifest } from "./manifest/parse";
+export { loadBottleManifest } from "./manifest/load";
+export { credProxyUpstreams, type CredProxyUpstream } from "./plan/upstreams";
+export { credProxyTokenEnvMap, TokenSlotConflictError } from "./plan/tokenEnvMap";
+export { renderCredProxyRoutes } from "./plan/routesFile";
+export { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "./plan/resolveTokens";
+export { agentEnvironment, agentRoutes, type AgentRoute } from "./plan/agentAccess";
+export { CredProxySidecar, CRED_PROXY_SIDECAR_TYPE } from "./credProxySidecar/component";
+export type { BottleManifestArgs, CredProxySidecarArgs, TokenEntryArgs } from "./credProxySidecar/args";
+export { CredProxySidecarArgsError } from "./credProxySidecar/plan";
+export { DEFAULT_PORT, DEFAULT_ROUTES_PATH, PROXY_ALIAS, PROXY_UID } from "../sidecar/contract";

@@ -1,0 +1,102 @@
+import type { z } from "zod";
+import { formatPath, ManifestError, type ManifestIssue } from "./errors";
+import { parseGiteaUrl } from "./giteaUrl";
+import { bottleShellSchema, SINGLETON_KINDS, type Bottle, type TokenEntry, tokenEntrySchema } from "./schema";
+
+/**
+ * Validates a bottle manifest (already parsed from YAML or JSON) and returns it typed.
+ *
+ * Each token entry is checked on its own before the cross-entry rules run, so one bad entry never
+ * hides the problems of another: the thrown {@link ManifestError} lists them all, each with its path.
+ */
+export function parseBottleManifest(input: unknown): Bottle {
+    const shell = bottleShellSchema.safeParse(input);
+    if (!shell.success) {
+        throw new ManifestError(toIssues(shell.error.issues, []));
+    }
+    const rawTokens = shell.data.tokens ?? [];
+    const issues: ManifestIssue[] = [];
+    const entries: Array<TokenEntry | undefined> = rawTokens.map((raw, i) => {
+        const parsed = tokenEntrySchema.safeParse(raw);
+        if (!parsed.success) {
+            issues.push(...toIssues(parsed.error.issues, ["tokens", i]));
+            return undefined;
+        }
+        return parsed.data;
+    });
+    issues.push(...crossEntryIssues(entries));
+    if (issues.length > 0) {
+        throw new ManifestError(issues.sort((a, b) => entryIndex(a) - entryIndex(b)));
+    }
+    return { ...shell.data, tokens: entries as TokenEntry[] };
+}
+
+/** Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts. */
+function crossEntryIssues(entries: ReadonlyArray<TokenEntry | undefined>): ManifestIssue[] {
+    const issues: ManifestIssue[] = [];
+    const firstOfKind = new Map<string, number>();
+    const firstOfGiteaHost = new Map<string, number>();
+    entries.forEach((entry, i) => {
+        if (entry === undefined) {
+            return;
+        }
+        const at = (key: string) => formatPath(["tokens", i, key]);
+        if (entry.Kind !== "gitea") {
+            if (entry.Url !== undefined) {
+                issues.push({ path: at("Url"), message: `only gitea entries take a Url; the ${entry.Kind} upstream is fixed, remove Url` });
+            }
+            if (SINGLETON_KINDS.includes(entry.Kind)) {
+                const first = firstOfKind.get(entry.Kind);
+                if (first !== undefined) {
+                    issues.push({ path: at("Kind"), message: `a bottle holds at most one ${entry.Kind} token; tokens[${first}] is one already` });
+                } else {
+                    firstOfKind.set(entry.Kind, i);
+                }
+            }
+            return;
+        }
+        if (entry.Url === undefined) {
+            issues.push({ path: at("Url"), message: "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com" });
+            return;
+        }
+        const target = parseGiteaUrl(entry.Url);
+        if ("error" in target) {
+            issues.push({ path: at("Url"), message: target.error });
+            return;
+        }
+        const first = firstOfGiteaHost.get(target.upstreamHost);
+        if (first !== undefined) {
+            issues.push({ path: at("Url"), message: `gitea host ${target.upstreamHost} is already used by tokens[${first}]; gitea entries must name different hosts` });
+        } else {
+            firstOfGiteaHost.set(target.upstreamHost, i);
+        }
+    });
+    return issues;
+}
+
+/** Orders issues by token entry, so each entry's problems read together (the sort is stable). */
+function entryIndex(issue: ManifestIssue): number {
+    const match = /^tokens\[(\d+)\]/.exec(issue.path);
+    return match ? Number(match[1]) : -1;
+}
+
+/** Turns zod issues into path-named issues; unknown keys get one issue each so typos stand out. */
+function toIssues(zodIssues: ReadonlyArray<z.core.$ZodIssue>, prefix: PropertyKey[]): ManifestIssue[] {
+    return zodIssues.flatMap((issue): ManifestIssue[] => {
+        const path = [...prefix, ...issue.path];
+        if (issue.code === "unrecognized_keys") {
+            const allowed = prefix.length > 0 ? "Kind, TokenRef, Url" : undefined;
+            return issue.keys.map((key) => ({
+                path: formatPath([...path, key]),
+                message: allowed ? `unknown key; a token entry takes only ${allowed}` : "unknown key",
+            }));
+        }
+        if (issue.code === "invalid_type" && path.length === 0) {
+            return [{ path: "", message: "the manifest must be an object (a YAML mapping or a JSON object)" }];
+        }
+        if (issue.code === "invalid_type" && issue.path.length === 0 && prefix.length > 0) {
+            return [{ path: formatPath(path), message: "must be an object with Kind, TokenRef and optionally Url" }];
+        }
+        return [{ path: formatPath(path), message: issue.message }];
+    });
+}

@@ -1,0 +1,59 @@
+import { PROXY_ALIAS } from "../../sidecar/contract";
+import type { TokenKind } from "../manifest/schema";
+import { FIXED_ROUTES } from "./kinds";
+import type { CredProxyUpstream } from "./upstreams";
+
+/** How the agent reaches one route: it only ever sees the proxy's URL, never the token. */
+export interface AgentRoute {
+    kind: TokenKind;
+    path: string;
+    /** `http://cred-proxy:<port><path>`: plain HTTP on the bottle's internal network. */
+    url: string;
+}
+
+/** Placeholder credential for SDKs that refuse to start without one; the proxy replaces it. */
+export const AGENT_PLACEHOLDER_TOKEN = "injected-by-cred-proxy";
+
+export function proxyBaseUrl(port: number, host: string = PROXY_ALIAS): string {
+    return `http://${host}:${port}`;
+}
+
+export function agentRoutes(upstreams: ReadonlyArray<CredProxyUpstream>, port: number, host?: string): AgentRoute[] {
+    const base = proxyBaseUrl(port, host);
+    return upstreams.map((u) => ({ kind: u.kind, path: u.path, url: `${base}${u.path}` }));
+}
+
+/**
+ * The environment an agent container should get so that common clients go through the proxy:
+ * the Anthropic SDK (base URL plus a placeholder token), GitHub API clients, npm, and git, whose
+ * `url.<base>.insteadOf` rewrites are passed with `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`_VALUE_n`
+ * so that `git clone https://github.com/o/r` just works inside the bottle.
+ */
+export function agentEnvironment(upstreams: ReadonlyArray<CredProxyUpstream>, port: number, host?: string): Record<string, string> {
+    const base = proxyBaseUrl(port, host);
+    const env: Record<string, string> = { CRED_PROXY_URL: base };
+    const rewrites: Array<[string, string]> = [];
+    for (const u of upstreams) {
+        const url = `${base}${u.path}`;
+        if (u.path === FIXED_ROUTES.anthropic[0].path) {
+            env.ANTHROPIC_BASE_URL = url.replace(/\/$/, "");
+            env.ANTHROPIC_AUTH_TOKEN = AGENT_PLACEHOLDER_TOKEN;
+        } else if (u.path === FIXED_ROUTES.github[0].path) {
+            env.GITHUB_API_URL = url.replace(/\/$/, "");
+        } else if (u.path === FIXED_ROUTES.github[1].path) {
+            rewrites.push([url, `${u.upstream}/`]);
+        } else if (u.path === FIXED_ROUTES.npm[0].path) {
+            env.NPM_CONFIG_REGISTRY = url;
+        } else if (u.kind === "gitea") {
+            rewrites.push([url, `${u.upstream}/`]);
+        }
+    }
+    if (rewrites.length > 0) {
+        env.GIT_CONFIG_COUNT = String(rewrites.length);
+        rewrites.forEach(([proxied, original], n) => {
+            env[`GIT_CONFIG_KEY_${n}`] = `url.${proxied}.insteadOf`;
+            env[`GIT_CONFIG_VALUE_${n}`] = original;
+        });
+    }
+    return env;
+}

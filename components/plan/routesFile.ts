@@ -1,0 +1,19 @@
+import type { RoutesFile } from "../../sidecar/contract";
+import type { CredProxyUpstream } from "./upstreams";
+
+/**
+ * Renders the routes file the proxy reads at start: JSON with this exact key order, two-space
+ * indentation and a final newline, so the uploaded content (and its diff) is byte-stable.
+ * It names slots only: no token values and no TokenRef names.
+ */
+export function renderCredProxyRoutes(upstreams: ReadonlyArray<CredProxyUpstream>): string {
+    const file: RoutesFile = {
+        routes: upstreams.map((u) => ({
+            path: u.path,
+            upstream: u.upstream,
+            auth_scheme: u.authScheme,
+            token_env: u.tokenEnv,
+        })),
+    };
+    return `${JSON.stringify(file, null, 2)}\n`;
+}

@@ -1,0 +1,35 @@
+import type { CredProxyUpstream } from "./upstreams";
+
+/** Two routes that share a token slot but name different host variables. */
+export class TokenSlotConflictError extends Error {
+    constructor(
+        readonly slot: string,
+        readonly first: { path: string; tokenRef: string },
+        readonly second: { path: string; tokenRef: string },
+    ) {
+        super(
+            `token slot ${slot} is claimed by two different TokenRefs: ${first.tokenRef} (route ${first.path}) ` +
+                `and ${second.tokenRef} (route ${second.path}); routes sharing a slot must share one TokenRef`,
+        );
+        this.name = "TokenSlotConflictError";
+    }
+}
+
+/**
+ * The `{ slot: TokenRef }` map the deployment resolves values from: which host variable fills
+ * which container variable. Routes that share a slot (github's two) must agree on the TokenRef.
+ */
+export function credProxyTokenEnvMap(upstreams: ReadonlyArray<CredProxyUpstream>): Record<string, string> {
+    const map: Record<string, string> = {};
+    const owner = new Map<string, CredProxyUpstream>();
+    for (const route of upstreams) {
+        const first = owner.get(route.tokenEnv);
+        if (first === undefined) {
+            owner.set(route.tokenEnv, route);
+            map[route.tokenEnv] = route.tokenRef;
+        } else if (first.tokenRef !== route.tokenRef) {
+            throw new TokenSlotConflictError(route.tokenEnv, first, route);
+        }
+    }
+    return map;
+}
