@@ -43,7 +43,7 @@ export class CredProxySidecar extends pulumi.ComponentResource {
     constructor(name: string, args: CredProxySidecarArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything, so bad input declares nothing at all.
         const plan = planSidecar(name, args);
-        const envs = tokenEnvs(plan.tokenEnvMap, args.tokenValues ?? {}, process.env);
+        const envs = tokenEnvs(name, plan.tokenEnvMap, args.tokenValues ?? {}, process.env);
         // `{}`: the engine stores a component's args in state, and these hold the manifest and tokens.
         super(CRED_PROXY_SIDECAR_TYPE, name, {}, opts);
 

@@ -14,15 +14,7 @@ export function internalNetworkName(
     parent: pulumi.Resource,
 ): pulumi.Output<string> {
     if (existing !== undefined) {
-        return docker.getNetworkOutput({ name: existing }, { parent }).apply((network) => {
-            if (!network.internal) {
-                throw new Error(
-                    `internalNetworkName: network ${network.name} was not created with internal: true, so agents on it ` +
-                        "could reach the internet directly; recreate it as internal or let the component create one",
-                );
-            }
-            return network.name;
-        });
+        return docker.getNetworkOutput({ name: existing }, { parent }).apply(requireInternal);
     }
     const network = new docker.Network(
         `${name}-internal`,
@@ -48,5 +40,16 @@ export function egressNetworkName(
         { name: `${slug}-egress`, driver: "bridge", internal: false, labels: bottleLabels(slug) },
         { parent, deleteBeforeReplace: true },
     );
+    return network.name;
+}
+
+/** The name of a looked-up network that really is internal; a `RunError` for a routable one. */
+export function requireInternal(network: { name: string; internal: boolean }): string {
+    if (!network.internal) {
+        throw new pulumi.RunError(
+            `internalNetworkName: network ${network.name} was not created with internal: true, so agents on it ` +
+                "could reach the internet directly; recreate it as internal or let the component create one",
+        );
+    }
     return network.name;
 }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PORT } from "../../sidecar/contract";
 import { ManifestError, type ManifestIssue } from "../manifest/errors";
 import { parseBottleManifest } from "../manifest/parse";
@@ -17,8 +18,11 @@ export interface SidecarPlan {
     routesFile: string;
 }
 
-/** Invalid component arguments; every problem is named by its path under `args`. */
-export class CredProxySidecarArgsError extends Error {
+/**
+ * Invalid component arguments; every problem is named by its path under `args`. A `RunError`, so
+ * `pulumi up` prints the problems alone instead of a stack trace and the program's source.
+ */
+export class CredProxySidecarArgsError extends pulumi.RunError {
     constructor(readonly resourceName: string, readonly issues: ManifestIssue[]) {
         super(`Invalid arguments for CredProxySidecar "${resourceName}":\n${issues.map((i) => `  - args.${i.path}: ${i.message}`).join("\n")}`);
         this.name = "CredProxySidecarArgsError";

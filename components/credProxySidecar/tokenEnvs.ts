@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resolveCredProxyTokenValues } from "../plan/resolveTokens";
+import { TOKEN_SLOT_PREFIX } from "../../sidecar/contract";
+import { resolveCredProxyTokenValues, TokenResolutionError } from "../plan/resolveTokens";
 import { tokenValueProblem } from "../plan/tokenValue";
+import { CredProxySidecarArgsError } from "./plan";
 
 /** How a TokenRef with no value anywhere can be given one; said in every "not set" error. */
 const HOW_TO_SET = (ref: string) =>
@@ -14,6 +16,7 @@ const HOW_TO_SET = (ref: string) =>
  * are still outputs (config secrets) are checked when they resolve, and the error never holds them.
  */
 export function tokenEnvs(
+    resourceName: string,
     tokenEnvMap: Readonly<Record<string, string>>,
     tokenValues: Readonly<Record<string, pulumi.Input<string>>>,
     hostEnv: Readonly<Record<string, string | undefined>>,
@@ -21,9 +24,12 @@ export function tokenEnvs(
     const usedRefs = new Set(Object.values(tokenEnvMap));
     const stray = Object.keys(tokenValues).filter((ref) => !usedRefs.has(ref));
     if (stray.length > 0) {
-        throw new Error(
-            `tokenValues has ${stray.map((r) => `"${r}"`).join(", ")}, which no token entry names as TokenRef; ` +
-                "fix the key or the manifest (a misspelt key would silently fall back to the host environment)",
+        throw new CredProxySidecarArgsError(
+            resourceName,
+            stray.map((ref) => ({
+                path: `tokenValues.${ref}`,
+                message: "no token entry has this TokenRef; fix the key or the manifest (a misspelt key would fall back to the host environment)",
+            })),
         );
     }
     const fromHost: Record<string, string> = {};
@@ -32,18 +38,46 @@ export function tokenEnvs(
             fromHost[slot] = ref;
         }
     }
-    const hostValues = resolveCredProxyTokenValues(fromHost, hostEnv, { whenUnset: HOW_TO_SET });
+    const hostValues = resolveFromHost(resourceName, fromHost, hostEnv);
     return Object.entries(tokenEnvMap).map(([slot, ref]) => {
         if (slot in hostValues) {
             return pulumi.secret(`${slot}=${hostValues[slot]}`);
         }
-        const checked = pulumi.output(tokenValues[ref]).apply((value) => {
-            const problem = typeof value === "string" ? tokenValueProblem(value) : "is not a string";
-            if (problem !== undefined) {
-                throw new Error(`tokenValues.${ref} (for ${slot}) ${problem}`);
-            }
-            return `${slot}=${value}`;
-        });
+        const checked = pulumi.output(tokenValues[ref]).apply((value) => slotAssignment(resourceName, ref, slot, value));
         return pulumi.secret(checked);
     });
+}
+
+/** Host-environment values; problems are reported at the TokenRef of the entry owning the slot. */
+function resolveFromHost(
+    resourceName: string,
+    map: Record<string, string>,
+    hostEnv: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+    try {
+        return resolveCredProxyTokenValues(map, hostEnv, { whenUnset: HOW_TO_SET });
+    } catch (err) {
+        if (!(err instanceof TokenResolutionError)) {
+            throw err;
+        }
+        throw new CredProxySidecarArgsError(
+            resourceName,
+            err.problems.map((p) => ({
+                path: `bottle.tokens[${p.slot.slice(TOKEN_SLOT_PREFIX.length)}].TokenRef`,
+                message: `${p.tokenRef} (for ${p.slot}) ${p.message}`,
+            })),
+        );
+    }
+}
+
+/**
+ * `<slot>=<value>` for a value that resolved from an output (a config secret), or a `RunError`
+ * naming the TokenRef and slot when it cannot be injected. Runs at deploy time, inside an apply.
+ */
+export function slotAssignment(resourceName: string, ref: string, slot: string, value: unknown): string {
+    const problem = typeof value === "string" ? tokenValueProblem(value) : "is not a string";
+    if (problem !== undefined) {
+        throw new pulumi.RunError(`CredProxySidecar "${resourceName}": tokenValues.${ref} (for ${slot}) ${problem}`);
+    }
+    return `${slot}=${value}`;
 }
