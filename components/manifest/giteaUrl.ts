@@ -11,6 +11,7 @@ export interface GiteaTarget {
  * never echoing the URL, which may hold credentials by mistake) when the URL is unusable.
  */
 export function parseGiteaUrl(raw: string): GiteaTarget | { error: string } {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (raw.trim() !== raw || /[\u0000-\u0020\u007f]/.test(raw)) {
         return { error: "must not contain whitespace or control characters" };
     }

@@ -11,6 +11,7 @@ export function tokenValueProblem(value: string): string | undefined {
     if (/[\r\n]/.test(value)) {
         return "contains a line break (CR or LF), which would break or forge HTTP headers";
     }
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
         return "contains a control character, which cannot be sent in an HTTP header";
     }
