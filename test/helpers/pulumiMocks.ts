@@ -24,6 +24,8 @@ interface RegisterRequest {
 }
 
 export interface MockOptions {
+    project?: string;
+    stack?: string;
     /** Networks that `docker.getNetwork` finds, with their `internal` flag. */
     existingNetworks?: Record<string, { internal: boolean }>;
 }
@@ -54,8 +56,8 @@ export function installMocks(options: MockOptions = {}): RegisteredResource[] {
                 throw new Error(`unexpected call ${args.token}`);
             },
         },
-        "cred-proxy",
-        "test",
+        options.project ?? "cred-proxy",
+        options.stack ?? "test",
         false,
     );
     // Mocks do not pass resource options to newResource; read them off the request instead.
