@@ -24,7 +24,7 @@ require(tsnodeRequire).register({
     compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
 });
 
-const { installMocks, settle, valueOf } = require(path.join(projectDir, "test/helpers/pulumiMocks"));
+const { installMocks, settle, valueOf: outputValue } = require(path.join(projectDir, "test/helpers/pulumiMocks"));
 const registered = installMocks({ project: project.name, stack: stackName });
 const pulumi = require("@pulumi/pulumi");
 
@@ -32,7 +32,7 @@ async function main() {
     const program = require(path.resolve(projectDir, project.main));
     const outputs = {};
     for (const [key, value] of Object.entries(program)) {
-        outputs[key] = pulumi.Output.isInstance(value) ? await valueOf(value) : value;
+        outputs[key] = pulumi.Output.isInstance(value) ? await outputValue(value) : value;
     }
     await settle();
     const state = [...pulumi.runtime.getMonitor().getRegisteredResources().values()];
