@@ -106,6 +106,18 @@ describe("secret token values are checked when they resolve", () => {
         }
     });
 
+    test("every slot assignment is a secret, whether its value came from the host or from config", async () => {
+        const { tokenEnvs } = await import("../../components/credProxySidecar/tokenEnvs");
+        process.env.VALIDATION_TOKEN = fakeToken("host");
+        const envs = tokenEnvs(
+            "both",
+            { CRED_PROXY_TOKEN_0: "VALIDATION_TOKEN", CRED_PROXY_TOKEN_1: "CFG_TOKEN" },
+            { CFG_TOKEN: fakeToken("cfg") },
+            process.env,
+        );
+        expect(await Promise.all(envs.map((e) => pulumi.isSecret(e)))).toEqual([true, true]);
+    });
+
     test("a good config secret becomes a secret slot assignment", async () => {
         const { tokenEnvs } = await import("../../components/credProxySidecar/tokenEnvs");
         const token = fakeToken("cfg");
