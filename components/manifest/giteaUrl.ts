@@ -12,7 +12,7 @@ export interface GiteaTarget {
  */
 export function parseGiteaUrl(raw: string): GiteaTarget | { error: string } {
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    if (raw.trim() !== raw || /[\u0000-\u0020\u007f]/.test(raw)) {
+    if (/[\s\u0000-\u001f\u007f-\u009f]/.test(raw)) {
         return { error: "must not contain whitespace or control characters" };
     }
     let url: URL;

@@ -74,14 +74,32 @@ function jsonErrorOffset(text: string): number {
     return bad - 1;
 }
 
+// The yaml library's messages can repeat source text (a tag, a scalar header), and a manifest may
+// hold a pasted token by mistake: errors are worded here from the error code alone.
+const YAML_PROBLEMS: Readonly<Record<string, string>> = {
+    DUPLICATE_KEY: "a key appears twice in the same mapping",
+    MULTIPLE_DOCS: "holds more than one YAML document; a manifest is one document",
+    BAD_INDENT: "the indentation is inconsistent",
+    BLOCK_AS_IMPLICIT_KEY: "a block value is used as a mapping key",
+    MISSING_CHAR: "a closing bracket, brace or quote is missing",
+    MULTILINE_IMPLICIT_KEY: "a mapping key spans more than one line",
+    TAB_AS_INDENT: "tabs are used for indentation; use spaces",
+    UNEXPECTED_TOKEN: "there is an unexpected character",
+    BAD_SCALAR_START: "a plain value starts with a reserved character; quote it",
+    TAG_RESOLVE_FAILED: "a tag cannot be resolved",
+    ALIAS_PROPS: "an alias has properties",
+    BAD_ALIAS: "an alias is invalid or refers to nothing",
+};
+
 function parseYaml(file: string, text: string): unknown {
     try {
-        return YAML.parse(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
+        // logLevel "error": warnings would otherwise print source lines through process.emitWarning.
+        return YAML.parse(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true, logLevel: "error" });
     } catch (err) {
         if (err instanceof YAML.YAMLError) {
             const pos = err.linePos?.[0];
             const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-            const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            const reason = YAML_PROBLEMS[err.code] ?? `a syntax error (${err.code})`;
             throw fileError(file, `is not valid YAML${where}: ${reason}`);
         }
         throw fileError(file, "is not valid YAML");

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { formatPath, ManifestError, type ManifestIssue } from "./errors";
 import { parseGiteaUrl } from "./giteaUrl";
-import { bottleShellSchema, SINGLETON_KINDS, type Bottle, type TokenEntry, tokenEntrySchema } from "./schema";
+import { bottleShellSchema, SINGLETON_KINDS, TOKEN_KINDS, type Bottle, type TokenEntry, type TokenKind, tokenEntrySchema } from "./schema";
 
 /**
  * Validates a bottle manifest (already parsed from YAML or JSON) and returns it typed.
@@ -16,23 +16,44 @@ export function parseBottleManifest(input: unknown): Bottle {
     }
     const rawTokens = shell.data.tokens ?? [];
     const issues: ManifestIssue[] = [];
-    const entries: Array<TokenEntry | undefined> = rawTokens.map((raw, i) => {
+    const entries: TokenEntry[] = [];
+    const routing: Array<RoutingFields | undefined> = rawTokens.map((raw, i) => {
         const parsed = tokenEntrySchema.safeParse(raw);
-        if (!parsed.success) {
-            issues.push(...toIssues(parsed.error.issues, ["tokens", i]));
-            return undefined;
+        if (parsed.success) {
+            entries.push(parsed.data);
+            return parsed.data;
         }
-        return parsed.data;
+        issues.push(...toIssues(parsed.error.issues, ["tokens", i]));
+        return routingFieldsOf(raw);
     });
-    issues.push(...crossEntryIssues(entries));
+    issues.push(...crossEntryIssues(routing));
     if (issues.length > 0) {
         throw new ManifestError(issues.sort((a, b) => entryIndex(a) - entryIndex(b)));
     }
-    return { ...shell.data, tokens: entries as TokenEntry[] };
+    return { ...shell.data, tokens: entries };
+}
+
+/**
+ * The fields the cross-entry rules read; an entry that failed its own schema may still have them.
+ * `badUrl`: a Url that is there but not a string, already reported by the schema.
+ */
+type RoutingFields = Pick<TokenEntry, "Kind" | "Url"> & { badUrl?: boolean };
+
+/** Salvages Kind and Url from an invalid entry, so its other problems are reported too. */
+function routingFieldsOf(raw: unknown): RoutingFields | undefined {
+    if (typeof raw !== "object" || raw === null) {
+        return undefined;
+    }
+    const { Kind, Url } = raw as Record<string, unknown>;
+    if (!TOKEN_KINDS.includes(Kind as TokenKind)) {
+        return undefined;
+    }
+    const badUrl = Url !== undefined && typeof Url !== "string";
+    return { Kind: Kind as TokenKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
 }
 
 /** Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts. */
-function crossEntryIssues(entries: ReadonlyArray<TokenEntry | undefined>): ManifestIssue[] {
+function crossEntryIssues(entries: ReadonlyArray<RoutingFields | undefined>): ManifestIssue[] {
     const issues: ManifestIssue[] = [];
     const firstOfKind = new Map<string, number>();
     const firstOfGiteaHost = new Map<string, number>();
@@ -56,6 +77,9 @@ function crossEntryIssues(entries: ReadonlyArray<TokenEntry | undefined>): Manif
             return;
         }
         if (entry.Url === undefined) {
+            if (entry.badUrl) {
+                return;
+            }
             issues.push({ path: at("Url"), message: "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com" });
             return;
         }

@@ -41,11 +41,11 @@ export function agentEnvironment(upstreams: ReadonlyArray<CredProxyUpstream>, po
         } else if (u.path === FIXED_ROUTES.github[0].path) {
             env.GITHUB_API_URL = url.replace(/\/$/, "");
         } else if (u.path === FIXED_ROUTES.github[1].path) {
-            rewrites.push([url, `${u.upstream}/`]);
+            rewrites.push([url, gitPrefix(u.upstream)]);
         } else if (u.path === FIXED_ROUTES.npm[0].path) {
             env.NPM_CONFIG_REGISTRY = url;
         } else if (u.kind === "gitea") {
-            rewrites.push([url, `${u.upstream}/`]);
+            rewrites.push([url, gitPrefix(u.upstream)]);
         }
     }
     if (rewrites.length > 0) {
@@ -56,4 +56,13 @@ export function agentEnvironment(upstreams: ReadonlyArray<CredProxyUpstream>, po
         });
     }
     return env;
+}
+
+/**
+ * The URL prefix git should rewrite. git matches `insteadOf` prefixes literally, and people type
+ * hosts in lower case without default ports, so the upstream is normalised the WHATWG way
+ * (`https://Git.Example.com:443/x` becomes `https://git.example.com/x/`).
+ */
+function gitPrefix(upstream: string): string {
+    return new URL(`${upstream}/`).href;
 }

@@ -1,0 +1,271 @@
+import { credProxyUpstreams, parseBottleManifest, renderCredProxyRoutes, type Bottle, type CredProxyUpstream } from "../../components";
+
+/** Plans a manifest the way the component does: validate first, then lift into routes. */
+function plan(manifest: unknown): CredProxyUpstream[] {
+    return credProxyUpstreams(parseBottleManifest(manifest));
+}
+
+function giteaRoute(url: string, tokenRef = "GITEA_TOKEN"): CredProxyUpstream {
+    const routes = plan({ tokens: [{ Kind: "gitea", TokenRef: tokenRef, Url: url }] });
+    expect(routes).toHaveLength(1);
+    return routes[0];
+}
+
+describe("credProxyUpstreams: the route table", () => {
+    it("anthropic: /anthropic/ → https://api.anthropic.com, Bearer, slot 0", () => {
+        expect(plan({ tokens: [{ Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" }] })).toEqual([
+            {
+                kind: "anthropic",
+                path: "/anthropic/",
+                upstream: "https://api.anthropic.com",
+                authScheme: "Bearer",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "ANTHROPIC_KEY",
+            },
+        ]);
+    });
+
+    it("github: /gh-api/ then /gh-git/, both Bearer, sharing one slot and one TokenRef", () => {
+        expect(plan({ tokens: [{ Kind: "github", TokenRef: "GH_TOKEN" }] })).toEqual([
+            {
+                kind: "github",
+                path: "/gh-api/",
+                upstream: "https://api.github.com",
+                authScheme: "Bearer",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "GH_TOKEN",
+            },
+            {
+                kind: "github",
+                path: "/gh-git/",
+                upstream: "https://github.com",
+                authScheme: "Bearer",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "GH_TOKEN",
+            },
+        ]);
+    });
+
+    it("npm: /npm/ → https://registry.npmjs.org (the default registry without its trailing /), Bearer", () => {
+        expect(plan({ tokens: [{ Kind: "npm", TokenRef: "NPM_TOKEN" }] })).toEqual([
+            {
+                kind: "npm",
+                path: "/npm/",
+                upstream: "https://registry.npmjs.org",
+                authScheme: "Bearer",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "NPM_TOKEN",
+            },
+        ]);
+    });
+
+    it("gitea: /gitea/<UpstreamHost>/ → the Url as written minus its trailing /, with the token scheme", () => {
+        expect(plan({ tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://gitea.example.com/" }] })).toEqual([
+            {
+                kind: "gitea",
+                path: "/gitea/gitea.example.com/",
+                upstream: "https://gitea.example.com",
+                authScheme: "token",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "GITEA_TOKEN",
+            },
+        ]);
+    });
+
+    it("a manifest without tokens plans no routes", () => {
+        expect(plan({})).toEqual([]);
+        expect(plan({ tokens: [] })).toEqual([]);
+    });
+});
+
+describe("credProxyUpstreams: gitea hosts, ports and sub-paths", () => {
+    it.each([
+        // [Url as written, route path, upstream]
+        ["https://git.example.com", "/gitea/git.example.com/", "https://git.example.com"],
+        ["https://git.example.com/", "/gitea/git.example.com/", "https://git.example.com"],
+        ["https://git.example.com:3000", "/gitea/git.example.com:3000/", "https://git.example.com:3000"],
+        ["https://git.example.com:3000/", "/gitea/git.example.com:3000/", "https://git.example.com:3000"],
+        ["http://git.example.com:3000/", "/gitea/git.example.com:3000/", "http://git.example.com:3000"],
+        // the scheme's default port is dropped from the host, kept in the upstream as written
+        ["https://git.example.com:443", "/gitea/git.example.com/", "https://git.example.com:443"],
+        ["http://git.example.com:80/", "/gitea/git.example.com/", "http://git.example.com:80"],
+        // ... but only the default port of that scheme
+        ["http://git.example.com:443", "/gitea/git.example.com:443/", "http://git.example.com:443"],
+        ["https://git.example.com:80", "/gitea/git.example.com:80/", "https://git.example.com:80"],
+        // host lower-cased in the path; the upstream keeps the case it was written in
+        ["https://Git.EXAMPLE.com/", "/gitea/git.example.com/", "https://Git.EXAMPLE.com"],
+        ["https://GIT.example.com:8443/Org/", "/gitea/git.example.com:8443/", "https://GIT.example.com:8443/Org"],
+        // sub-paths are part of the upstream, never of the route path
+        ["https://example.com/gitea", "/gitea/example.com/", "https://example.com/gitea"],
+        ["https://example.com/tools/gitea/", "/gitea/example.com/", "https://example.com/tools/gitea"],
+        ["http://10.0.0.5:3000/git/", "/gitea/10.0.0.5:3000/", "http://10.0.0.5:3000/git"],
+    ])("%s → path %s, upstream %s", (url, path, upstream) => {
+        const route = giteaRoute(url);
+        expect(route.path).toBe(path);
+        expect(route.upstream).toBe(upstream);
+        expect(route.authScheme).toBe("token");
+    });
+
+    it("several gitea instances each get their own route and slot", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "gitea", TokenRef: "GITEA_A", Url: "https://git.example.com" },
+                { Kind: "gitea", TokenRef: "GITEA_B", Url: "https://git.example.com:3000/sub/" },
+                { Kind: "gitea", TokenRef: "GITEA_C", Url: "http://other.example.org/" },
+            ],
+        });
+        expect(routes.map((r) => [r.path, r.upstream, r.tokenEnv, r.tokenRef])).toEqual([
+            ["/gitea/git.example.com/", "https://git.example.com", "CRED_PROXY_TOKEN_0", "GITEA_A"],
+            ["/gitea/git.example.com:3000/", "https://git.example.com:3000/sub", "CRED_PROXY_TOKEN_1", "GITEA_B"],
+            ["/gitea/other.example.org/", "http://other.example.org", "CRED_PROXY_TOKEN_2", "GITEA_C"],
+        ]);
+    });
+
+    it("refuses a hand-built Bottle whose gitea Url was never validated, naming the entry", () => {
+        const bottle: Bottle = {
+            tokens: [
+                { Kind: "npm", TokenRef: "NPM_TOKEN" },
+                { Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "ftp://git.example.com" },
+            ],
+        };
+        expect(() => credProxyUpstreams(bottle)).toThrow(/tokens\[1\]\.Url/);
+        expect(() => credProxyUpstreams({ tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN" }] })).toThrow(/tokens\[0\]\.Url/);
+    });
+});
+
+describe("credProxyUpstreams: slots follow manifest order", () => {
+    it("[npm, gitea, anthropic, github] → slots 0..3, github's two routes both on slot 3", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "npm", TokenRef: "NPM_TOKEN" },
+                { Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://git.example.com:3000/" },
+                { Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" },
+                { Kind: "github", TokenRef: "GH_TOKEN" },
+            ],
+        });
+        expect(routes.map((r) => [r.kind, r.path, r.tokenEnv, r.tokenRef])).toEqual([
+            ["npm", "/npm/", "CRED_PROXY_TOKEN_0", "NPM_TOKEN"],
+            ["gitea", "/gitea/git.example.com:3000/", "CRED_PROXY_TOKEN_1", "GITEA_TOKEN"],
+            ["anthropic", "/anthropic/", "CRED_PROXY_TOKEN_2", "ANTHROPIC_KEY"],
+            ["github", "/gh-api/", "CRED_PROXY_TOKEN_3", "GH_TOKEN"],
+            ["github", "/gh-git/", "CRED_PROXY_TOKEN_3", "GH_TOKEN"],
+        ]);
+    });
+
+    it("a github entry takes one slot although it has two routes: the next entry is slot 1, not 2", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "github", TokenRef: "GH_TOKEN" },
+                { Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" },
+            ],
+        });
+        expect(routes.map((r) => [r.path, r.tokenEnv])).toEqual([
+            ["/gh-api/", "CRED_PROXY_TOKEN_0"],
+            ["/gh-git/", "CRED_PROXY_TOKEN_0"],
+            ["/anthropic/", "CRED_PROXY_TOKEN_1"],
+        ]);
+    });
+
+    it("slots count past 9 without padding", () => {
+        const tokens = Array.from({ length: 12 }, (_, i) => ({ Kind: "gitea", TokenRef: `GITEA_${i}`, Url: `https://git${i}.example.com` }));
+        const routes = plan({ tokens });
+        expect(routes.map((r) => r.tokenEnv)).toEqual(tokens.map((_, i) => `CRED_PROXY_TOKEN_${i}`));
+        expect(routes[11].path).toBe("/gitea/git11.example.com/");
+    });
+});
+
+describe("renderCredProxyRoutes: the routes file", () => {
+    const manifest = {
+        tokens: [
+            { Kind: "anthropic", TokenRef: "ANTHROPIC_API_KEY_REF" },
+            { Kind: "github", TokenRef: "GITHUB_TOKEN_REF" },
+            { Kind: "gitea", TokenRef: "GITEA_TOKEN_REF", Url: "https://Git.Example.com:3000/sub/" },
+            { Kind: "npm", TokenRef: "NPM_TOKEN_REF" },
+        ],
+        egress: { allow: ["api.anthropic.com"] },
+    };
+
+    it("is exactly these bytes for a multi-route manifest", () => {
+        const expected = `{
+  "routes": [
+    {
+      "path": "/anthropic/",
+      "upstream": "https://api.anthropic.com",
+      "auth_scheme": "Bearer",
+      "token_env": "CRED_PROXY_TOKEN_0"
+    },
+    {
+      "path": "/gh-api/",
+      "upstream": "https://api.github.com",
+      "auth_scheme": "Bearer",
+      "token_env": "CRED_PROXY_TOKEN_1"
+    },
+    {
+      "path": "/gh-git/",
+      "upstream": "https://github.com",
+      "auth_scheme": "Bearer",
+      "token_env": "CRED_PROXY_TOKEN_1"
+    },
+    {
+      "path": "/gitea/git.example.com:3000/",
+      "upstream": "https://Git.Example.com:3000/sub",
+      "auth_scheme": "token",
+      "token_env": "CRED_PROXY_TOKEN_2"
+    },
+    {
+      "path": "/npm/",
+      "upstream": "https://registry.npmjs.org",
+      "auth_scheme": "Bearer",
+      "token_env": "CRED_PROXY_TOKEN_3"
+    }
+  ]
+}
+`;
+        expect(renderCredProxyRoutes(plan(manifest))).toBe(expected);
+    });
+
+    it("is the design's example for a lone anthropic entry", () => {
+        const expected = [
+            "{",
+            '  "routes": [',
+            "    {",
+            '      "path": "/anthropic/",',
+            '      "upstream": "https://api.anthropic.com",',
+            '      "auth_scheme": "Bearer",',
+            '      "token_env": "CRED_PROXY_TOKEN_0"',
+            "    }",
+            "  ]",
+            "}",
+            "",
+        ].join("\n");
+        expect(renderCredProxyRoutes(plan({ tokens: [{ Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" }] }))).toBe(expected);
+    });
+
+    it("renders an empty route list for a manifest without tokens", () => {
+        expect(renderCredProxyRoutes(plan({}))).toBe('{\n  "routes": []\n}\n');
+    });
+
+    it("ends with exactly one newline and uses no tabs or CRs", () => {
+        const text = renderCredProxyRoutes(plan(manifest));
+        expect(text.endsWith("}\n")).toBe(true);
+        expect(text.endsWith("\n\n")).toBe(false);
+        expect(text).not.toMatch(/[\t\r]/);
+    });
+
+    it("never names a TokenRef, and holds only the four route keys", () => {
+        const text = renderCredProxyRoutes(plan(manifest));
+        for (const entry of manifest.tokens) {
+            expect(text).not.toContain(entry.TokenRef);
+        }
+        expect(text).not.toMatch(/tokenRef|token_ref|kind/i);
+        const parsed = JSON.parse(text) as { routes: Array<Record<string, unknown>> };
+        expect(Object.keys(parsed)).toEqual(["routes"]);
+        for (const route of parsed.routes) {
+            expect(Object.keys(route)).toEqual(["path", "upstream", "auth_scheme", "token_env"]);
+        }
+    });
+
+    it("is byte-stable: the same manifest renders the same text", () => {
+        expect(renderCredProxyRoutes(plan(manifest))).toBe(renderCredProxyRoutes(plan(structuredClone(manifest))));
+    });
+});
