@@ -29,15 +29,16 @@ export class CredProxySidecarArgsError extends pulumi.RunError {
     }
 }
 
-// Docker names are built from the slug; a DNS-label shape keeps them valid and readable.
-const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+/** A bottle slug. Docker names are built from it; a DNS-label shape keeps them valid and readable. */
+export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+export const SLUG_RULE = "1-40 lower-case letters, digits or '-', starting and ending with a letter or digit";
 
 export function planSidecar(name: string, args: CredProxySidecarArgs): SidecarPlan {
     const issues: ManifestIssue[] = [];
     const slug = args.slug ?? name;
     if (!SLUG_PATTERN.test(slug)) {
         const source = args.slug === undefined ? " (taken from the resource name; pass args.slug)" : "";
-        issues.push({ path: "slug", message: `must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or digit${source}` });
+        issues.push({ path: "slug", message: `must be ${SLUG_RULE}${source}` });
     }
     const port = args.port ?? DEFAULT_PORT;
     checkInteger(issues, "port", port, 1, 65535);

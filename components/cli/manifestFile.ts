@@ -1,0 +1,12 @@
+import { ManifestError } from "../manifest/errors";
+import { loadBottleManifest } from "../manifest/load";
+import type { Bottle } from "../manifest/schema";
+
+/** Loads and validates a manifest; its problems name the file as the user knows it (`label`). */
+export function loadManifest(file: string, label: string): Bottle {
+    try {
+        return loadBottleManifest(file);
+    } catch (err) {
+        throw err instanceof ManifestError ? new ManifestError(err.issues, label) : err;
+    }
+}

@@ -1,0 +1,150 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { fakeToken } from "../helpers/fakeTokens";
+import { plaintextOccurrences, secretStrings, type RegisteredResource } from "../helpers/pulumiMocks";
+
+const ROOT = path.resolve(__dirname, "../..");
+const EXAMPLE = path.join(ROOT, "examples/consumer");
+const CONTAINER = "docker:index/container:Container";
+
+interface ProgramRun {
+    resources: RegisteredResource[];
+    state?: unknown[];
+    outputs?: Record<string, unknown>;
+    resolved?: string;
+    loadedSources?: string[];
+    error?: { name: string; message: string };
+    status: number | null;
+    stderr: string;
+}
+
+/**
+ * Lays the example out as `npm install` would in a copy of examples/consumer: its own
+ * node_modules, where `cred-proxy` (a `file:../..` dependency) is a link to this repository and
+ * the other dependencies are links to the repository's installed copies. Nothing is installed.
+ */
+function installExample(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-consumer-"));
+    for (const entry of fs.readdirSync(EXAMPLE)) {
+        if (entry !== "node_modules") {
+            fs.cpSync(path.join(EXAMPLE, entry), path.join(dir, entry), { recursive: true });
+        }
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    const deps: Record<string, string> = { ...pkg.dependencies, ...pkg.devDependencies };
+    for (const [name, spec] of Object.entries(deps)) {
+        const target = name === "cred-proxy" ? path.resolve(EXAMPLE, spec.replace(/^file:/, "")) : path.join(ROOT, "node_modules", name);
+        if (!fs.existsSync(target)) {
+            throw new Error(`the example depends on ${name}, which this repository does not have installed`);
+        }
+        const link = path.join(dir, "node_modules", name);
+        fs.mkdirSync(path.dirname(link), { recursive: true });
+        fs.symlinkSync(target, link, "dir");
+    }
+    return dir;
+}
+
+function runProgram(dir: string, env: Record<string, string>): ProgramRun {
+    const child = spawnSync(process.execPath, [path.join(__dirname, "runProgramUnderMocks.js"), dir, "dev"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+    const out = child.stdout.trim();
+    if (!out.startsWith("{")) {
+        throw new Error(`the program printed no result (status ${child.status}): ${child.stderr}`);
+    }
+    return { ...JSON.parse(out), status: child.status, stderr: child.stderr };
+}
+
+describe("examples/consumer: a program that imports CredProxySidecar from the cred-proxy package", () => {
+    const anthropicKey = fakeToken("anthropic");
+    const githubToken = fakeToken("github-config");
+    let dir: string;
+    let run: ProgramRun;
+
+    beforeAll(() => {
+        if (!fs.existsSync(path.join(ROOT, "dist/components/index.js"))) {
+            throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
+        }
+        dir = installExample();
+        run = runProgram(dir, {
+            ANTHROPIC_API_KEY: anthropicKey,
+            PULUMI_CONFIG: JSON.stringify({ "cred-proxy-consumer:githubToken": githubToken }),
+            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy-consumer:githubToken"]),
+        });
+    }, 120_000);
+
+    afterAll(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const container = (name: string) => run.resources.find((r) => r.type === CONTAINER && r.name === name)!;
+
+    test("type-checks and runs, importing the built package root, not the repository's sources", () => {
+        expect(run.error).toBeUndefined();
+        expect(run.status).toBe(0);
+        expect(run.resolved).toBe(fs.realpathSync(path.join(ROOT, "dist/components/index.js")));
+        expect(run.loadedSources).toEqual([]);
+        const source = fs.readFileSync(path.join(EXAMPLE, "index.ts"), "utf8");
+        expect(source).toMatch(/from "cred-proxy";/);
+        expect(source).not.toMatch(/from "\.\.?\//);
+    });
+
+    test("declares the sidecar and an agent container beside it", () => {
+        expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            "cred-proxy:index:CredProxySidecar agent-42",
+            `${CONTAINER} agent-42-agent`,
+            `${CONTAINER} agent-42-proxy`,
+            "docker:index/network:Network agent-42-egress",
+            "docker:index/network:Network agent-42-internal",
+        ]);
+        // The agent is not the component's child: it is the consumer's own resource.
+        expect(container("agent-42-agent").parent).toBe("");
+    });
+
+    test("the agent joins the sidecar's internal network only", () => {
+        const agent = container("agent-42-agent").inputs;
+        expect(agent.networksAdvanced).toEqual([{ name: "agent-42-internal" }]);
+        expect(agent.networkMode).toBeUndefined();
+        expect(agent.ports).toBeUndefined();
+        expect(run.outputs!.internalNetworkName).toBe("agent-42-internal");
+        // ...which the component created without a route out, and where the proxy answers as cred-proxy.
+        const internal = run.resources.find((r) => r.name === "agent-42-internal")!;
+        expect(internal.inputs.internal).toBe(true);
+        expect(container("agent-42-proxy").inputs.networksAdvanced).toEqual([
+            { name: "agent-42-internal", aliases: ["cred-proxy"] },
+            { name: "agent-42-egress" },
+        ]);
+    });
+
+    test("the agent gets the sidecar's URLs and environment, in plain sight", () => {
+        const env = run.outputs!.agentEnvironment as Record<string, string>;
+        expect(env).toMatchObject({
+            CRED_PROXY_URL: "http://cred-proxy:8080",
+            ANTHROPIC_BASE_URL: "http://cred-proxy:8080/anthropic",
+            GITHUB_API_URL: "http://cred-proxy:8080/gh-api",
+            GIT_CONFIG_KEY_0: "url.http://cred-proxy:8080/gh-git/.insteadOf",
+            GIT_CONFIG_VALUE_0: "https://github.com/",
+        });
+        const envs = container("agent-42-agent").inputs.envs;
+        expect(envs).toEqual(Object.entries(env).map(([k, v]) => `${k}=${v}`));
+        expect(run.outputs!.proxyUrl).toBe("http://cred-proxy:8080");
+    });
+
+    test("token values, from the environment and from config, reach only the proxy, as secrets", () => {
+        expect(secretStrings(container("agent-42-proxy").inputs.envs)).toEqual([
+            `CRED_PROXY_TOKEN_0=${anthropicKey}`,
+            `CRED_PROXY_TOKEN_1=${githubToken}`,
+        ]);
+        expect(secretStrings(container("agent-42-agent").inputs)).toEqual([]);
+        expect(JSON.stringify(container("agent-42-agent").inputs)).not.toContain("CRED_PROXY_TOKEN");
+        for (const value of [anthropicKey, githubToken]) {
+            expect(plaintextOccurrences({ resources: run.resources, state: run.state, outputs: run.outputs }, value)).toEqual([]);
+            expect(run.stderr).not.toContain(value);
+        }
+    });
+});
