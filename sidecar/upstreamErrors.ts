@@ -1,0 +1,59 @@
+/**
+ * Mapping upstream failures to the status, JSON error and log reason the agent and operator see.
+ *
+ * Messages are fixed strings chosen by error code: `err.message` from Node or OpenSSL is never
+ * passed on, so nothing the upstream sent or the request held can surface through it.
+ */
+import { errorCode } from "./accessLog";
+import { ErrorType } from "./responses";
+
+export interface UpstreamProblem {
+    status: 502 | 504;
+    type: ErrorType;
+    message: string;
+    /** The error code when it is a plain identifier, for logs. */
+    reason: string;
+}
+
+/** An error our own timers raise, recognisable by its code. */
+export function timeoutError(code: string): Error {
+    return Object.assign(new Error(code), { code });
+}
+
+const TIMEOUTS: Record<string, string> = {
+    CRED_PROXY_CONNECT_TIMEOUT: "connecting to the upstream timed out",
+    CRED_PROXY_HEADERS_TIMEOUT: "the upstream did not answer in time",
+    ETIMEDOUT: "connecting to the upstream timed out",
+};
+
+const UNREACHABLE: Record<string, string> = {
+    ENOTFOUND: "the upstream host name could not be resolved",
+    EAI_AGAIN: "the upstream host name could not be resolved",
+    ECONNREFUSED: "the upstream refused the connection",
+    EHOSTUNREACH: "the upstream host is unreachable",
+    ENETUNREACH: "the upstream network is unreachable",
+    ECONNRESET: "the upstream closed the connection",
+    EPIPE: "the upstream closed the connection",
+};
+
+// Verification failures as OpenSSL names them (Node passes them through as `code`).
+const TLS_CODES =
+    /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED)/;
+
+export function classifyUpstreamError(err: unknown): UpstreamProblem {
+    const code = errorCode(err);
+    if (TIMEOUTS[code]) return { status: 504, type: "gateway_timeout", message: TIMEOUTS[code], reason: code };
+    if (UNREACHABLE[code]) return { status: 502, type: "bad_gateway", message: UNREACHABLE[code], reason: code };
+    if (TLS_CODES.test(code)) {
+        return {
+            status: 502,
+            type: "bad_gateway",
+            message: `the upstream's TLS certificate could not be verified (${code})`,
+            reason: code,
+        };
+    }
+    if (code.startsWith("HPE_")) {
+        return { status: 502, type: "bad_gateway", message: "the upstream sent an invalid HTTP response", reason: code };
+    }
+    return { status: 502, type: "bad_gateway", message: "the upstream request failed", reason: code };
+}

@@ -1,0 +1,173 @@
+/**
+ * Routes-file validation, token resolution and settings parsing, as units.
+ */
+import { ConfigError, DEFAULT_HEADERS_TIMEOUT_MS, loadConfig, parseArgs } from "../../sidecar/config";
+import { DEFAULT_PORT } from "../../sidecar/contract";
+import { parseRoutesFile, parseUpstream, resolveTokens } from "../../sidecar/routesFile";
+import { writeRoutesFile } from "./helpers/child";
+
+const good = { path: "/anthropic/", upstream: "https://api.anthropic.com", auth_scheme: "Bearer", token_env: "CRED_PROXY_TOKEN_0" };
+const file = (...routes: unknown[]) => JSON.stringify({ routes });
+const problem = (text: string) => {
+    try {
+        parseRoutesFile(text, "routes file");
+    } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+    }
+    throw new Error("accepted");
+};
+
+describe("routes file", () => {
+    test("the documented format is accepted, gitea routes included", () => {
+        const routes = parseRoutesFile(
+            file(good, {
+                path: "/gitea/git.example.com:3000/",
+                upstream: "https://git.example.com:3000/sub/",
+                auth_scheme: "token",
+                token_env: "CRED_PROXY_TOKEN_12",
+            }),
+            "x",
+        );
+        expect(routes[0]).toEqual({
+            path: "/anthropic/",
+            authScheme: "Bearer",
+            tokenEnv: "CRED_PROXY_TOKEN_0",
+            upstream: {
+                protocol: "https:",
+                hostname: "api.anthropic.com",
+                port: 443,
+                host: "api.anthropic.com",
+                basePath: "",
+                origin: "https://api.anthropic.com",
+            },
+        });
+        expect(routes[1].upstream).toMatchObject({ host: "git.example.com:3000", port: 3000, basePath: "/sub" });
+        const v6 = parseRoutesFile(file({ ...good, path: "/gitea/[::1]:3000/", upstream: "http://[::1]:3000" }), "x");
+        expect(v6[0].upstream).toMatchObject({ hostname: "::1", host: "[::1]:3000" });
+    });
+
+    test.each([
+        ["{", "routes file: is not valid JSON"],
+        ["[]", "routes file: top level: must be an object"],
+        ['{"routes":[],"x":1}', 'routes file: top level: unknown key "x"'],
+        ['{"routes":{}}', "routes file: routes: must be an array"],
+        ['{"routes":[]}', "routes file: routes: is empty"],
+        [file("x"), "routes file: routes[0]: must be an object"],
+        [file({ ...good, authScheme: "Bearer" }), 'routes file: routes[0]: unknown key "authScheme"'],
+        [file({ ...good, token_env: undefined }), "routes file: routes[0].token_env: is missing or not a string"],
+        [file({ ...good, path: 7 }), "routes file: routes[0].path: is missing or not a string"],
+        [file(good, good), 'routes file: routes[1].path: "/anthropic/" is a duplicate'],
+        [file({ ...good, path: "anthropic/" }), 'routes[0].path: "anthropic/" must start and end with "/"'],
+        [file({ ...good, path: "/anthropic" }), 'routes[0].path: "/anthropic" must start and end with "/"'],
+        [file({ ...good, path: "/" }), 'routes[0].path: "/" must start and end with "/"'],
+        [file({ ...good, path: "/a//b/" }), "may only contain unencoded URL path characters"],
+        [file({ ...good, path: "/a b/" }), "may only contain unencoded URL path characters"],
+        [file({ ...good, path: "/a%2f/" }), "may only contain unencoded URL path characters"],
+        [file({ ...good, path: "/a/../" }), 'must not contain "." or ".." segments'],
+        [file({ ...good, path: "/healthz/" }), "must not shadow /healthz"],
+        [file({ ...good, upstream: "ftp://x" }), "routes[0].upstream: must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: "api.anthropic.com" }), "must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: "https:api.anthropic.com" }), "must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: " https://a.example" }), "must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: "https://a.example\\b" }), "must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: "https://" }), "must be an absolute http:// or https:// URL"],
+        [file({ ...good, upstream: "https://u:hunter2@a.example" }), "routes[0].upstream: must not contain user info"],
+        [file({ ...good, upstream: "https://a.example/?q=1" }), "must not contain a query or fragment"],
+        [file({ ...good, upstream: "https://a.example/#f" }), "must not contain a query or fragment"],
+        [file({ ...good, auth_scheme: "Basic" }), 'routes[0].auth_scheme: must be "Bearer" or "token"'],
+        [file({ ...good, auth_scheme: "bearer" }), 'routes[0].auth_scheme: must be "Bearer" or "token"'],
+        [file({ ...good, token_env: "PATH" }), "routes[0].token_env: must be a token slot name"],
+        [file({ ...good, token_env: "CRED_PROXY_TOKEN_01" }), "routes[0].token_env: must be a token slot name"],
+        [file({ ...good, token_env: "CRED_PROXY_TOKEN_" }), "routes[0].token_env: must be a token slot name"],
+    ])("%s is refused", (text, message) => {
+        const msg = problem(text);
+        expect(msg).toContain(message);
+        expect(msg).not.toContain("hunter2");
+        expect(msg).not.toContain("\n");
+    });
+
+    test("upstream parsing keeps the host as URL.host gives it", () => {
+        expect(parseUpstream("http://[::1]:8080/x/")).toMatchObject({
+            hostname: "::1",
+            host: "[::1]:8080",
+            port: 8080,
+            basePath: "/x",
+        });
+        expect(parseUpstream("HTTPS://API.Example.COM:443")).toMatchObject({ host: "api.example.com", port: 443 });
+    });
+});
+
+describe("token slots", () => {
+    const specs = parseRoutesFile(file(good), "x");
+    const secret = "fake-0123456789abcdef";
+
+    test("the slot's value becomes the route's token", () => {
+        expect(resolveTokens(specs, { CRED_PROXY_TOKEN_0: secret })[0].token).toBe(secret);
+        expect(resolveTokens(specs, { CRED_PROXY_TOKEN_0: "a b" })[0].token).toBe("a b");
+    });
+
+    test.each([
+        [undefined, "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is not set"],
+        ["", "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is empty"],
+        [`${secret}\n`, "contains a control character"],
+        [`${secret}\r\nX-Evil: 1`, "contains a control character"],
+        [`a\tb`, "contains a control character"],
+        [`${secret}\x7f`, "contains a control character"],
+        [`${secret}é`, "contains a non-ASCII character"],
+        [` ${secret}`, "has leading or trailing whitespace"],
+        [`${secret} `, "has leading or trailing whitespace"],
+    ])("value %j is refused without being quoted", (value, message) => {
+        const env = value === undefined ? {} : { CRED_PROXY_TOKEN_0: value };
+        let msg = "";
+        try {
+            resolveTokens(specs, env);
+        } catch (err) {
+            msg = (err as Error).message;
+        }
+        expect(msg).toContain(message);
+        if (value) expect(msg).not.toContain(value.trim());
+        expect(msg).not.toContain(secret);
+    });
+});
+
+describe("settings", () => {
+    test("flags override the environment, in both spellings", () => {
+        expect(parseArgs(["--port", "9000", "--routes=/r.json"], { CRED_PROXY_PORT: "8000", CRED_PROXY_HOST: "::" }))
+            .toEqual({ port: "9000", routes: "/r.json", host: "::" });
+    });
+
+    test.each([
+        [["--bogus"], 'unknown argument "--bogus"'],
+        [["--port"], "flag --port needs a value"],
+        [["--port="], "flag --port needs a value"],
+    ])("%j is refused", (argv, message) => {
+        expect(() => parseArgs(argv, {})).toThrow(message);
+    });
+
+    test("defaults apply when nothing is set", () => {
+        const routes = writeRoutesFile({ routes: [good] });
+        const config = loadConfig(["--routes", routes], { CRED_PROXY_TOKEN_0: "fake-x" });
+        expect(config).toMatchObject({ port: DEFAULT_PORT, host: undefined, headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS });
+    });
+
+    test.each([
+        [{ CRED_PROXY_PORT: "http" }, 'port must be an integer from 0 to 65535 (got "http")'],
+        [{ CRED_PROXY_PORT: "65536" }, "port must be an integer from 0 to 65535"],
+        [{ CRED_PROXY_PORT: "-1" }, "port must be an integer"],
+        [{ CRED_PROXY_CONNECT_TIMEOUT_MS: "0" }, "connect timeout must be an integer from 1"],
+        [{ CRED_PROXY_HEADERS_TIMEOUT_MS: "1.5" }, "headers timeout must be an integer"],
+        [{ CRED_PROXY_DRAIN_TIMEOUT_MS: "99999999999" }, "drain timeout must be an integer"],
+        [{ CRED_PROXY_HOST: "a b" }, "host must be an address"],
+    ])("%j is refused", (env, message) => {
+        const routes = writeRoutesFile({ routes: [good] });
+        expect(() => loadConfig(["--routes", routes], { CRED_PROXY_TOKEN_0: "fake-x", ...env })).toThrow(message);
+    });
+
+    test("an unreadable routes file is named", () => {
+        expect(() => loadConfig(["--routes", "/nonexistent/routes.json"], {})).toThrow(
+            'routes file "/nonexistent/routes.json" does not exist',
+        );
+        expect(() => loadConfig(["--routes", "/tmp"], {})).toThrow('routes file "/tmp" is a directory');
+    });
+});

@@ -1,0 +1,144 @@
+/**
+ * Upstream failures, in process: refused connections, unknown hosts, TLS handshakes and answers
+ * that never come, and connection reuse under concurrency.
+ */
+import http from "http";
+import { AddressInfo, Server, Socket, createServer } from "net";
+import { send } from "./helpers/client";
+import { route, startInProcess } from "./helpers/inprocess";
+import { assertNoLeaks, fakeToken } from "./helpers/leaks";
+import { freePort, headerValues, readBody, startUpstream } from "./helpers/upstream";
+
+const token = fakeToken();
+const closers: Array<() => Promise<unknown>> = [];
+
+afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    assertNoLeaks();
+});
+
+async function setup(overrides: Parameters<typeof startInProcess>[1] = {}, upstreamUrl?: string) {
+    const upstream = await startUpstream();
+    closers.push(() => upstream.close());
+    const proxy = await startInProcess([route("/api/", upstreamUrl ?? upstream.url, token)], overrides);
+    closers.push(() => proxy.shutdown());
+    return { upstream, proxy };
+}
+
+describe("upstream failures", () => {
+    test("upstream down gives 502, and the route works again once it is back", async () => {
+        const port = await freePort();
+        const { proxy } = await setup({}, `http://127.0.0.1:${port}`);
+        const down = await send(proxy.port, "/api/v1/models", { method: "POST", body: "{}" });
+        expect(down.status).toBe(502);
+        expect(down.json()).toEqual({
+            error: { type: "bad_gateway", message: "the upstream refused the connection" },
+        });
+        expect(proxy.events.some((l) => l.includes("ECONNREFUSED"))).toBe(true);
+        const back = await startUpstream({ port });
+        closers.push(() => back.close());
+        const up = await send(proxy.port, "/api/v1/models");
+        expect(up.status).toBe(200);
+        expect(headerValues(back.requests[0].rawHeaders, "authorization")).toEqual([`Bearer ${token}`]);
+    });
+
+    test("an unresolvable host gives 502", async () => {
+        const { proxy } = await setup({}, "http://cred-proxy-test.invalid");
+        const res = await send(proxy.port, "/api/x");
+        expect(res.status).toBe(502);
+        expect(res.json()).toMatchObject({ error: { type: "bad_gateway" } });
+    });
+
+    test("a TLS handshake that never completes hits the connect timeout: 504", async () => {
+        const sockets: Socket[] = [];
+        const silent: Server = createServer((s) => sockets.push(s)); // accepts, never speaks TLS
+        await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+        closers.push(async () => {
+            sockets.forEach((s) => s.destroy());
+            await new Promise((r) => silent.close(r));
+        });
+        const { proxy } = await setup(
+            { connectTimeoutMs: 300 },
+            `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        );
+        const started = Date.now();
+        const res = await send(proxy.port, "/api/x");
+        expect(res.status).toBe(504);
+        expect(res.json()).toEqual({
+            error: { type: "gateway_timeout", message: "connecting to the upstream timed out" },
+        });
+        expect(Date.now() - started).toBeLessThan(3_000);
+    });
+
+    test("an upstream that never answers hits the headers timeout: 504", async () => {
+        const { upstream, proxy } = await setup({ headersTimeoutMs: 300 });
+        upstream.setHandler((req, _res, rec) => void readBody(req, rec)); // reads, never answers
+        const res = await send(proxy.port, "/api/slow", { method: "POST", body: "x".repeat(1000) });
+        expect(res.status).toBe(504);
+        expect(res.json()).toEqual({
+            error: { type: "gateway_timeout", message: "the upstream did not answer in time" },
+        });
+        expect(upstream.requests[0].bodyLength).toBe(1000);
+    });
+
+    test("many concurrent requests share a few keep-alive upstream connections", async () => {
+        const { upstream, proxy } = await setup();
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+        for (let round = 0; round < 5; round++) {
+            const replies = await Promise.all(
+                Array.from({ length: 10 }, (_, i) => send(proxy.port, `/api/r${round}-${i}`, { agent })),
+            );
+            expect(replies.every((r) => r.status === 200)).toBe(true);
+        }
+        agent.destroy();
+        expect(upstream.requests).toHaveLength(50);
+        expect(upstream.connections).toBeLessThanOrEqual(10);
+    });
+
+    describe("a pooled connection the upstream drops without answering", () => {
+        /** Answers the first request on its first connection, then drops that connection at the
+         * next request, as a server closing an idle keep-alive connection races with reuse. */
+        async function flakyUpstream() {
+            let connections = 0;
+            const sockets: Socket[] = [];
+            const server: Server = createServer((socket) => {
+                const id = ++connections;
+                let requests = 0;
+                sockets.push(socket);
+                socket.on("data", (d: Buffer) => {
+                    const lines = d.toString("latin1").match(/ HTTP\/1\.1\r\n/g)?.length ?? 0;
+                    for (let i = 0; i < lines; i++) {
+                        if (id === 1 && ++requests === 2) return void socket.destroy();
+                        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    }
+                });
+            });
+            await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+            closers.push(async () => {
+                sockets.forEach((s) => s.destroy());
+                await new Promise((r) => server.close(r));
+            });
+            return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => connections };
+        }
+
+        test("a request without a body is retried once on a fresh connection", async () => {
+            const flaky = await flakyUpstream();
+            const { proxy } = await setup({}, flaky.url);
+            expect((await send(proxy.port, "/api/one")).status).toBe(200);
+            const second = await send(proxy.port, "/api/two");
+            expect(second.status).toBe(200);
+            expect(second.text).toBe("ok");
+            expect(flaky.count()).toBe(2);
+        });
+
+        test("a request with a body is not replayed: 502", async () => {
+            const flaky = await flakyUpstream();
+            const { proxy } = await setup({}, flaky.url);
+            expect((await send(proxy.port, "/api/one")).status).toBe(200);
+            const second = await send(proxy.port, "/api/two", { method: "POST", body: "not twice" });
+            expect(second.status).toBe(502);
+            expect(second.json()).toEqual({ error: { type: "bad_gateway", message: "the upstream closed the connection" } });
+            expect(flaky.count()).toBe(1);
+        });
+    });
+});

@@ -1,0 +1,69 @@
+/**
+ * Header rewriting as units (the forwarding tests check the same rules over the wire).
+ */
+import { agentResponseHeaders, framingProblem, hasRequestBody, upstreamRequestHeaders } from "../../sidecar/headers";
+import { route } from "./helpers/inprocess";
+
+const token = "fake-unit-token";
+const gitea = route("/gitea/h:3000/", "https://h:3000/sub", token, "token");
+
+const pairs = (raw: string[]) => raw.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, raw[i + 1]]]), []);
+
+test("Host is the upstream's and Authorization is injected exactly once", () => {
+    const out = upstreamRequestHeaders(
+        ["Host", "cred-proxy:8080", "AUTHORIZATION", "token agent", "X-API-KEY", "k", "Accept", "*/*"],
+        gitea,
+    );
+    expect(pairs(out)).toEqual([
+        ["Host", "h:3000"],
+        ["Accept", "*/*"],
+        ["Authorization", `token ${token}`],
+    ]);
+});
+
+test("names listed in Connection are dropped, but never the message framing", () => {
+    const out = upstreamRequestHeaders(
+        ["Connection", "X-A, content-length,  x-b ", "X-A", "1", "x-b", "2", "Content-Length", "3", "X-C", "3"],
+        gitea,
+    );
+    expect(pairs(out).map(([n]) => n)).toEqual(["Host", "Content-Length", "X-C", "Authorization"]);
+});
+
+test("response headers: hop-by-hop, cookies and token echoes are dropped", () => {
+    const { headers, scrubbed } = agentResponseHeaders(
+        [
+            "Content-Type", "text/plain",
+            "Connection", "close, X-Hop",
+            "X-Hop", "1",
+            "Transfer-Encoding", "chunked",
+            "Set-Cookie", "a=b",
+            "Location", `https://h/?auth=token%20${token}`,
+            "Location", `https://h/?auth=${token}`,
+            "WWW-Authenticate", "Basic",
+        ],
+        token,
+    );
+    expect(pairs(headers)).toEqual([
+        ["Content-Type", "text/plain"],
+        ["WWW-Authenticate", "Basic"],
+    ]);
+    expect(scrubbed).toBe(2);
+});
+
+test.each([
+    [["Content-Length", "1", "content-length", "1"], "more than one Content-Length header"],
+    [["Content-Length", "1", "Transfer-Encoding", "chunked"], "both Content-Length and Transfer-Encoding"],
+    [["Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"], "more than one Transfer-Encoding header"],
+    [["Transfer-Encoding", "gzip, chunked"], "a Transfer-Encoding other than chunked"],
+    [["Transfer-Encoding", "Chunked"], undefined],
+    [["Content-Length", "10"], undefined],
+])("framing %j: %s", (raw, problem) => {
+    expect(framingProblem(raw)).toBe(problem);
+});
+
+test("a body is present with chunked encoding or a non-zero length", () => {
+    expect(hasRequestBody(["Transfer-Encoding", "chunked"])).toBe(true);
+    expect(hasRequestBody(["Content-Length", "5"])).toBe(true);
+    expect(hasRequestBody(["Content-Length", "0"])).toBe(false);
+    expect(hasRequestBody(["Accept", "*/*"])).toBe(false);
+});
