@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "fs";
 import { AuthScheme, HEALTH_PATH, TOKEN_SLOT_PREFIX } from "./contract";
+import { tokenValueProblem } from "./tokenValue";
 
 /** A configuration problem; its message is the single line printed before exiting. */
 export class ConfigError extends Error {
@@ -161,15 +162,9 @@ export function resolveTokens(specs: RouteSpec[], env: NodeJS.ProcessEnv): Route
         const value = env[spec.tokenEnv];
         const who = `token slot ${spec.tokenEnv} (route ${spec.path})`;
         if (value === undefined) throw new ConfigError(`${who} is not set`);
-        if (value === "") throw new ConfigError(`${who} is empty`);
-        // eslint-disable-next-line no-control-regex -- finding control characters is the point
-        if (/[\x00-\x1f\x7f]/.test(value)) {
-            throw new ConfigError(`${who} contains a control character (CR, LF, TAB or similar)`);
-        }
-        if (!/^[\x20-\x7e]+$/.test(value)) throw new ConfigError(`${who} contains a non-ASCII character`);
-        // Same rule as the component's deploy-time check: surrounding blanks are a copy-paste
-        // accident, and HTTP would strip them anyway.
-        if (value.trim() !== value) throw new ConfigError(`${who} has leading or trailing whitespace`);
+        // The component checks the same rule at deploy time; here it guards a hand-run server.
+        const problem = tokenValueProblem(value);
+        if (problem !== undefined) throw new ConfigError(`${who} ${problem}`);
         return { ...spec, token: value };
     });
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TOKEN_SLOT_PREFIX } from "../../sidecar/contract";
 import { resolveCredProxyTokenValues, TokenResolutionError } from "../plan/resolveTokens";
-import { tokenValueProblem } from "../plan/tokenValue";
+import { tokenValueProblem } from "../../sidecar/tokenValue";
 import { CredProxySidecarArgsError } from "./plan";
 
 /** How a TokenRef with no value anywhere can be given one; said in every "not set" error. */

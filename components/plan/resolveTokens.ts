@@ -1,4 +1,4 @@
-import { tokenValueProblem } from "./tokenValue";
+import { tokenValueProblem } from "../../sidecar/tokenValue";
 
 /** One token that could not be resolved, named by slot and host variable, never by value. */
 export interface TokenProblem {

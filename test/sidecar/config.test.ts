@@ -110,8 +110,8 @@ describe("token slots", () => {
     test.each([
         [undefined, "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is not set"],
         ["", "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is empty"],
-        [`${secret}\n`, "contains a control character"],
-        [`${secret}\r\nX-Evil: 1`, "contains a control character"],
+        [`${secret}\n`, "contains a line break (CR or LF)"],
+        [`${secret}\r\nX-Evil: 1`, "contains a line break (CR or LF)"],
         [`a\tb`, "contains a control character"],
         [`${secret}\x7f`, "contains a control character"],
         [`${secret}é`, "contains a non-ASCII character"],

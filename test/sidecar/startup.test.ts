@@ -31,8 +31,8 @@ describe("start-up failures: one line, non-zero exit, no value, no stack", () =>
         ["relative upstream", () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ upstream: "api.anthropic.com" })] })] }), "routes[0].upstream: must be an absolute http:// or https:// URL", 2],
         ["missing slot", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })] }), "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is not set", 2],
         ["empty slot", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: "" } }), "CRED_PROXY_TOKEN_0 (route /anthropic/) is empty", 2],
-        ["slot with a newline", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\n` } }), "CRED_PROXY_TOKEN_0 (route /anthropic/) contains a control character", 2],
-        ["slot with CRLF injection", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\r\nX-Evil: 1` } }), "contains a control character", 2],
+        ["slot with a newline", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\n` } }), "CRED_PROXY_TOKEN_0 (route /anthropic/) contains a line break (CR or LF)", 2],
+        ["slot with CRLF injection", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\r\nX-Evil: 1` } }), "contains a line break (CR or LF)", 2],
         ["bad port", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] }), "--port", "80a"], env: { CRED_PROXY_TOKEN_0: token } }), 'port must be an integer from 0 to 65535 (got "80a")', 2],
         ["unknown flag", () => ({ args: ["--rotues", "x"] }), 'unknown argument "--rotues"', 2],
     ];

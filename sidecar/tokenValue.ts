@@ -1,4 +1,7 @@
 /**
+ * Shared by the server (at start) and the component (at deploy time), so both refuse the same
+ * values; it lives with the server because dist/sidecar must stand alone in the image.
+ *
  * Why a token value cannot be injected as a header, or `undefined` when it can. The reason never
  * quotes the value. CR and LF would split or forge headers; other control characters and non-ASCII
  * bytes make Node refuse the header at request time, long after deploy; surrounding whitespace is
