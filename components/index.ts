@@ -9,6 +9,15 @@ export { renderCredProxyRoutes } from "./plan/routesFile";
 export { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "./plan/resolveTokens";
 export { agentEnvironment, agentRoutes, type AgentRoute } from "./plan/agentAccess";
 export { CredProxySidecar, CRED_PROXY_SIDECAR_TYPE } from "./credProxySidecar/component";
-export type { BottleManifestArgs, CredProxySidecarArgs, TokenEntryArgs } from "./credProxySidecar/args";
+export type {
+    BottleManifest,
+    BottleManifestArgs,
+    BottleToken,
+    CredProxyAgentRoute,
+    CredProxyRoute,
+    CredProxySidecarArgs,
+    TokenEntryArgs,
+} from "./credProxySidecar/args";
+export { RouteAuthScheme, RouteKind } from "./credProxySidecar/args";
 export { CredProxySidecarArgsError } from "./credProxySidecar/plan";
 export { DEFAULT_PORT, DEFAULT_ROUTES_PATH, PROXY_ALIAS, PROXY_UID } from "../sidecar/contract";

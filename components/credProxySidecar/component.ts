@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PROXY_ALIAS } from "../../sidecar/contract";
-import { agentEnvironment, agentRoutes, proxyBaseUrl, type AgentRoute } from "../plan/agentAccess";
-import type { CredProxyUpstream } from "../plan/upstreams";
-import type { CredProxySidecarArgs } from "./args";
+import { agentEnvironment, agentRoutes, proxyBaseUrl } from "../plan/agentAccess";
+import { checkKnownArgs } from "../provider/knownArgs";
+import type { CredProxyAgentRoute, CredProxyRoute, CredProxySidecarArgs } from "./args";
 import { proxyContainerArgs } from "./containerArgs";
 import { egressNetworkName, internalNetworkName } from "./networks";
 import { planSidecar } from "./plan";
@@ -12,19 +12,24 @@ import { tokenEnvs } from "./tokenEnvs";
 /** The Pulumi type token; `<package name>:index:<ClassName>` as multi-language packages need. */
 export const CRED_PROXY_SIDECAR_TYPE = "cred-proxy:index:CredProxySidecar";
 
+/** Each component's routes file, kept off the instance: every class field is a schema output. */
+const routesFiles = new WeakMap<CredProxySidecar, pulumi.asset.StringAsset>();
+
 /**
  * A bottle's credential proxy: the container that holds the bottle's tokens and injects them into
  * requests to Anthropic, GitHub, Gitea and npm, on an internal network shared with the agent and an
  * egress network of its own. The agent gets URLs, never tokens.
  *
  * The manifest and settings are validated before anything is declared. Token values are passed
- * only as Pulumi secrets, and only in the container's environment.
+ * only as Pulumi secrets, and only in the container's environment; a TokenRef without a value in
+ * `tokenValues` is read from the environment of the process that deploys (with the multi-language
+ * package: the provider process, which inherits the environment of `pulumi up`).
  */
 export class CredProxySidecar extends pulumi.ComponentResource {
+    // Every field is an output of the multi-language schema (Pulumi's analyzer reads them all, with
+    // their doc comments); helpers stay out of fields. `routesFile` is a TypeScript-only getter.
     /** The route table: agent-facing prefix, upstream, scheme, slot and TokenRef of each route. */
-    public readonly routes: pulumi.Output<CredProxyUpstream[]>;
-    /** The routes file uploaded into the container (names slots only, never values). */
-    public readonly routesFile: pulumi.asset.StringAsset;
+    public readonly routes: pulumi.Output<CredProxyRoute[]>;
     /** `{ CRED_PROXY_TOKEN_<i>: TokenRef }`: which host variable fills which container variable. */
     public readonly tokenEnvMap: pulumi.Output<Record<string, string>>;
     /** The internal network the agent must join (created, or the one given). */
@@ -36,12 +41,13 @@ export class CredProxySidecar extends pulumi.ComponentResource {
     /** `http://cred-proxy:<port>`, as the agent reaches the proxy on the internal network. */
     public readonly proxyUrl: pulumi.Output<string>;
     /** Each route's agent-facing URL. */
-    public readonly agentRoutes: pulumi.Output<AgentRoute[]>;
+    public readonly agentRoutes: pulumi.Output<CredProxyAgentRoute[]>;
     /** Environment for the agent container (ANTHROPIC_BASE_URL, NPM_CONFIG_REGISTRY, git rewrites...). */
     public readonly agentEnvironment: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: CredProxySidecarArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything, so bad input declares nothing at all.
+        checkKnownArgs(name, args);
         const plan = planSidecar(name, args);
         const envs = tokenEnvs(name, plan.tokenEnvMap, args.tokenValues ?? {}, process.env);
         // `{}`: the engine stores a component's args in state, and these hold the manifest and tokens.
@@ -56,8 +62,10 @@ export class CredProxySidecar extends pulumi.ComponentResource {
             { parent: this, deleteBeforeReplace: true },
         );
 
-        this.routes = pulumi.output(plan.upstreams);
-        this.routesFile = new pulumi.asset.StringAsset(plan.routesFile);
+        const routes: CredProxyRoute[] = plan.upstreams;
+        const routesFile = new pulumi.asset.StringAsset(plan.routesFile);
+        routesFiles.set(this, routesFile);
+        this.routes = pulumi.output(routes);
         this.tokenEnvMap = pulumi.output(plan.tokenEnvMap);
         this.internalNetworkName = internal;
         this.egressNetworkName = egress;
@@ -67,7 +75,7 @@ export class CredProxySidecar extends pulumi.ComponentResource {
         this.agentEnvironment = pulumi.output(agentEnvironment(plan.upstreams, plan.port));
         this.registerOutputs({
             routes: this.routes,
-            routesFile: this.routesFile,
+            routesFile,
             tokenEnvMap: this.tokenEnvMap,
             internalNetworkName: this.internalNetworkName,
             egressNetworkName: this.egressNetworkName,
@@ -76,5 +84,17 @@ export class CredProxySidecar extends pulumi.ComponentResource {
             agentRoutes: this.agentRoutes,
             agentEnvironment: this.agentEnvironment,
         });
+    }
+
+    /**
+     * The routes file uploaded into the container (names slots only, never values). TypeScript
+     * only: an accessor, so not in the multi-language schema, where `routes` carries the same table.
+     */
+    public get routesFile(): pulumi.asset.StringAsset {
+        const file = routesFiles.get(this);
+        if (file === undefined) {
+            throw new Error("CredProxySidecar.routesFile read before the constructor finished");
+        }
+        return file;
     }
 }

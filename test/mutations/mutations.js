@@ -27,7 +27,7 @@ module.exports = [
         file: "components/credProxySidecar/component.ts",
         find: "super(CRED_PROXY_SIDECAR_TYPE, name, {}, opts);",
         replace: "super(CRED_PROXY_SIDECAR_TYPE, name, args, opts);",
-        tests: ["test/component"],
+        tests: ["test/component", "test/provider"],
     },
     {
         name: "capabilities kept",
