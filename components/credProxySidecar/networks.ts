@@ -18,7 +18,15 @@ export function internalNetworkName(
     }
     const network = new docker.Network(
         `${name}-internal`,
-        { name: `${slug}-internal`, driver: "bridge", internal: true, labels: bottleLabels(slug) },
+        {
+            name: `${slug}-internal`,
+            driver: "bridge",
+            internal: true,
+            // `internal` only stops forwarding; without this the bridge keeps an address on the host,
+            // and the agent could reach host services listening on all addresses through it.
+            options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
+            labels: bottleLabels(slug),
+        },
         // A fixed name cannot exist twice, so a replacement must delete first.
         { parent, deleteBeforeReplace: true },
     );

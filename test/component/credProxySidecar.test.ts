@@ -81,6 +81,7 @@ describe("what CredProxySidecar declares", () => {
             name: "bottle-a-internal",
             driver: "bridge",
             internal: true,
+            options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
             labels: [
                 { label: "cred-proxy.bottle", value: "bottle-a" },
                 { label: "cred-proxy.managed-by", value: "pulumi" },

@@ -27,7 +27,7 @@ module.exports = [
         file: "components/credProxySidecar/component.ts",
         find: "super(CRED_PROXY_SIDECAR_TYPE, name, {}, opts);",
         replace: "super(CRED_PROXY_SIDECAR_TYPE, name, args, opts);",
-        tests: ["test/component", "test/provider"],
+        tests: ["test/component"],
     },
     {
         name: "capabilities kept",
@@ -41,6 +41,13 @@ module.exports = [
         file: "components/credProxySidecar/containerArgs.ts",
         find: "{ name: inputs.egressNetworkName },",
         replace: "{ name: inputs.egressNetworkName, aliases: [PROXY_ALIAS] },",
+        tests: ["test/component"],
+    },
+    {
+        name: "internal network bridge keeps an address on the host",
+        file: "components/credProxySidecar/networks.ts",
+        find: 'options: { "com.docker.network.bridge.inhibit_ipv4": "true" },',
+        replace: "",
         tests: ["test/component"],
     },
 ];

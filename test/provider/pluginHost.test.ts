@@ -144,13 +144,14 @@ describe("the plugin host (pulumi-language-nodejs RunPlugin), over gRPC", () => 
         });
 
         test("declares the networks and the proxy container as children of the component", () => {
-            const children = seen.registrations.filter((r) => r.type !== TYPE);
+            // Registration order depends on when each child's inputs resolve: compare by name.
+            const children = seen.registrations.filter((r) => r.type !== TYPE).sort((a, b) => a.name.localeCompare(b.name));
             expect(children.map((r) => [r.type, r.name, r.parent])).toEqual([
-                ["docker:index/network:Network", "bottle-py-internal", urn],
                 ["docker:index/network:Network", "bottle-py-egress", urn],
+                ["docker:index/network:Network", "bottle-py-internal", urn],
                 ["docker:index/container:Container", "bottle-py-proxy", urn],
             ]);
-            expect(children[0].inputs).toMatchObject({ name: "bottle-py-internal", internal: true });
+            expect(children[1].inputs).toMatchObject({ name: "bottle-py-internal", internal: true });
             expect(children[2].inputs).toMatchObject({ command: ["--port", "8081", "--routes", "/etc/cred-proxy/routes.json"] });
         });
 
