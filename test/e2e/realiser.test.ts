@@ -8,6 +8,8 @@ import {
     CONTAINER_TYPE,
     E2eRun,
     NETWORK_TYPE,
+    canonical,
+    changedKeys,
     Realised,
     RealisedContainer,
     RegisteredResource,
@@ -181,6 +183,11 @@ describe("realiser input handling (no engine needed)", () => {
             ["/c", 0o640, 7, 8, "0001"],
         ]);
         expect(() => parseGoDuration("x", "10 s")).toThrow(/not a duration/);
+    });
+
+    it("compares inputs key by key in a canonical form (for realising again)", () => {
+        expect(canonical({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
+        expect(changedKeys({ a: { x: 1, y: 2 }, b: [1, 2], c: null }, { a: { y: 2, x: 1 }, b: [2, 1], d: undefined })).toEqual(["b"]);
     });
 });
 
@@ -377,6 +384,58 @@ describeDocker("realiser on a real engine", () => {
         expect(await docker().listNetworks({ filters: { name: [run.name("never")] } })).toEqual([]);
     });
 
+    it("realising again keeps what is unchanged and replaces a changed container, deleting first only when asked", async () => {
+        const swap = (version: string, opts: { deleteBeforeReplace: boolean; named?: boolean }): RegisteredResource[] => [
+            { type: NETWORK_TYPE, name: "swapnet", inputs: { name: run.name("swapnet"), internal: true } },
+            {
+                type: CONTAINER_TYPE,
+                name: opts.named === false ? "autoswap" : "swap",
+                deleteBeforeReplace: opts.deleteBeforeReplace,
+                inputs: {
+                    ...(opts.named === false ? {} : { name: run.name("swap") }),
+                    image: tools,
+                    user: "10004:10004",
+                    command: ["node", "-e", "setInterval(() => {}, 1 << 30)"],
+                    envs: secret([`VERSION=${version}`]),
+                    networksAdvanced: [{ name: run.name("swapnet") }],
+                },
+            },
+        ];
+        const env = async (c: RealisedContainer) => (await containerOf(c).inspect()).Config.Env;
+        const first = (await run.realise(swap("1", { deleteBeforeReplace: true }))).container("swap");
+        const same = await run.realise(swap("1", { deleteBeforeReplace: true }));
+        expect(same.actions.map((a) => a.action)).toEqual(["same", "same"]);
+        expect(same.container("swap").id).toBe(first.id);
+
+        // A fixed name without deleteBeforeReplace: the new container is created first and collides
+        // on the name, as with the real provider; the old one is left running.
+        await expect(run.realise(swap("2", { deleteBeforeReplace: false }))).rejects.toThrow(/Conflict|already in use/);
+        expect((await containerOf(first).inspect()).State.Running).toBe(true);
+
+        const replaced = await run.realise(swap("2", { deleteBeforeReplace: true }));
+        expect(replaced.actions.map((a) => [a.resourceName, a.action, a.order])).toEqual([
+            ["swapnet", "same", undefined],
+            ["swap", "replace", "delete-first"],
+        ]);
+        expect(replaced.container("swap").id).not.toBe(first.id);
+        await expect(docker().getContainer(first.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+        expect(await env(replaced.container("swap"))).toContain("VERSION=2");
+
+        // An auto-named container is replaced create-first (new name), then the old one is deleted.
+        const auto1 = (await run.realise(swap("1", { deleteBeforeReplace: false, named: false }))).container("autoswap");
+        const auto2 = await run.realise(swap("2", { deleteBeforeReplace: false, named: false }));
+        expect(auto2.actions[1]).toMatchObject({ action: "replace", order: "create-first" });
+        expect(auto2.container("autoswap").name).not.toBe(auto1.name);
+        await expect(docker().getContainer(auto1.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+
+        // Not modelled, so refused before anything changes: in-place updates and network changes.
+        const withInputs = (type: string, extra: Record<string, unknown>) =>
+            swap("2", { deleteBeforeReplace: true }).map((r) => (r.type === type ? { ...r, inputs: { ...r.inputs, ...extra } } : r));
+        await expect(run.realise(withInputs(CONTAINER_TYPE, { restart: "always" }))).rejects.toThrow(/restart changed, which the provider updates in place/);
+        await expect(run.realise(withInputs(NETWORK_TYPE, { internal: false }))).rejects.toThrow(/replacing a network .* is not modelled/);
+        expect(replaced.container("swap").id).toBe((await containerOf(replaced.container("swap")).inspect()).Id);
+    }, 60_000);
+
     it("throws on an unknown input key before creating anything", async () => {
         const list: RegisteredResource[] = resources(run, tools).map((r) => ({
             ...r,
@@ -389,9 +448,9 @@ describeDocker("realiser on a real engine", () => {
     });
 
     it("teardown removes every container and network carrying the run label", async () => {
-        // proxy, agent, upstream, joiner; internal, egress, shared
-        expect((await run.labelled()).containers).toHaveLength(4);
-        expect((await run.labelled()).networks).toHaveLength(3);
+        // proxy, agent, upstream, joiner, swap, autoswap; internal, egress, shared, swapnet
+        expect((await run.labelled()).containers).toHaveLength(6);
+        expect((await run.labelled()).networks).toHaveLength(4);
         await run.teardown();
         expect(await run.labelled()).toEqual({ containers: [], networks: [] });
         const byName = await docker().listNetworks({ filters: { name: [run.runId] } });

@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { ensureDistBuilt } from "./distBuild";
 
 const execFileAsync = promisify(execFile);
 
@@ -256,7 +257,10 @@ export async function buildDockerfileImage(b: DockerfileBuild & { fullContext?: 
 }
 
 export interface SidecarImageOptions {
-    /** Run `npm run build` first (default true; set CRED_PROXY_E2E_SKIP_NPM_BUILD=1 to skip). */
+    /**
+     * Run `npm run build` first: by default only when dist/sidecar is older than its sources
+     * (see `distBuild.ts`); true always builds; CRED_PROXY_E2E_SKIP_NPM_BUILD=1 never builds.
+     */
     npmBuild?: boolean;
     /** Dockerfile to build (default sidecar/Dockerfile). */
     dockerfile?: string;
@@ -265,8 +269,9 @@ export interface SidecarImageOptions {
 }
 
 /**
- * The sidecar image as the suite runs it: `npm run build` (dist/), the offline base, then
- * `sidecar/Dockerfile` with context = repository root and `BASE_IMAGE` = the offline base.
+ * The sidecar image as the suite runs it: `npm run build` (dist/) unless it is up to date, the
+ * offline base, then `sidecar/Dockerfile` with context = repository root and `BASE_IMAGE` = the
+ * offline base.
  * Tagged by a hash of the Dockerfile, the base reference, dist/sidecar, package files and every
  * context path the Dockerfile copies.
  */
@@ -274,8 +279,9 @@ export function buildSidecarImage(opts: SidecarImageOptions = {}): Promise<strin
     const dockerfile = opts.dockerfile ?? path.join(REPO_ROOT, "sidecar", "Dockerfile");
     return once(`sidecar:${dockerfile}`, async () => {
         if (!existsSync(dockerfile)) throw new Error(`no Dockerfile at ${dockerfile}`);
-        const npmBuild = opts.npmBuild ?? process.env.CRED_PROXY_E2E_SKIP_NPM_BUILD !== "1";
-        if (npmBuild) await run("npm", ["run", "build", "--silent"]);
+        if (opts.npmBuild ?? process.env.CRED_PROXY_E2E_SKIP_NPM_BUILD !== "1") {
+            await ensureDistBuilt({ force: opts.npmBuild === true, build: () => run("npm", ["run", "build", "--silent"]) });
+        }
         if (!existsSync(path.join(REPO_ROOT, "dist", "sidecar"))) {
             throw new Error("dist/sidecar is missing: run `npm run build` first");
         }

@@ -1,0 +1,330 @@
+/**
+ * One bottle on a real engine, realised from what CredProxySidecar declares under Pulumi's mock
+ * runtime: the proxy image from sidecar/Dockerfile starts healthy and unprivileged; an agent on
+ * the internal network reaches every route kind (anthropic, github api + git, gitea with a port,
+ * npm) through it, fake upstreams on the egress network receive exactly the right credential, a
+ * real git client clones and pushes with nothing but the exported agent environment, and no token
+ * shows up anywhere but in the proxy's environment.
+ *
+ * One bottle serves the whole file: the tests only read from it or add traffic to it.
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { DEFAULT_PORT, DEFAULT_ROUTES_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
+import { fakeToken } from "../helpers/fakeTokens";
+import {
+    E2eRun,
+    TEST_CA_ENV,
+    buildCaTrustingImage,
+    buildSidecarImage,
+    buildToolsImage,
+    containerIp,
+    containerLogs,
+    containerOf,
+    createTestCa,
+    describeDocker,
+    docker,
+    execIn,
+    httpFrom,
+    processStatuses,
+    rawHttpFrom,
+    rawStatus,
+    readFileIn,
+    resolveFrom,
+    statIn,
+    sweepLeftovers,
+    type RecordedRequest,
+    type TestCa,
+} from "./harness";
+import { declareBottle, realiseBottle, type Bottle } from "./harness/bottle";
+
+const GITEA_HOST = "gitea.e2e.test";
+const GITEA_URL = `https://${GITEA_HOST}:3000/git`;
+const HOSTS = ["api.anthropic.com", "api.github.com", "github.com", "registry.npmjs.org", GITEA_HOST];
+const MANIFEST = {
+    tokens: [
+        { Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" },
+        { Kind: "github", TokenRef: "E2E_GITHUB_TOKEN" },
+        { Kind: "gitea", TokenRef: "E2E_GITEA_TOKEN", Url: GITEA_URL },
+        { Kind: "npm", TokenRef: "E2E_NPM_TOKEN" },
+    ],
+};
+// Fresh per run and only ever in memory (and, through the component, in the proxy's envs).
+const TOKENS: Record<string, string> = {
+    E2E_ANTHROPIC_KEY: fakeToken("anthropic"),
+    E2E_GITHUB_TOKEN: fakeToken("github"),
+    E2E_GITEA_TOKEN: fakeToken("gitea"),
+    E2E_NPM_TOKEN: fakeToken("npm"),
+};
+const ALL_TOKENS = Object.values(TOKENS);
+const AGENT_CREDENTIALS = { authorization: "Bearer agent-supplied-credential", "x-api-key": "sk-agent-supplied", cookie: "session=agent" };
+
+const containsToken = (text: string) => ALL_TOKENS.filter((t) => text.includes(t));
+
+describeDocker("a bottle realised on a real engine", () => {
+    const run = new E2eRun();
+    let ca: TestCa | undefined;
+    let sidecarImage: string;
+    let proxyImage: string;
+    let bottle: Bottle;
+    /** Everything the agent got back, to search for tokens at the end. */
+    const seen: string[] = [];
+
+    const agentHttp = async (url: string, opts: Parameters<typeof httpFrom>[2] = {}) => {
+        const r = await httpFrom(bottle.agent, url, opts);
+        seen.push(JSON.stringify(r));
+        return r;
+    };
+    const agentRaw = async (request: string) => {
+        const r = await rawHttpFrom(bottle.agent, PROXY_ALIAS, DEFAULT_PORT, request);
+        seen.push(JSON.stringify(r));
+        return r;
+    };
+    const agentGit = async (args: string[], env: string[] = []) => {
+        const r = await execIn(bottle.agent, ["git", ...args], { env: ["GIT_TERMINAL_PROMPT=0", ...env], timeoutMs: 60_000 });
+        seen.push(r.stdout, r.stderr);
+        return r;
+    };
+    const lastRequest = async (host: string, url: string): Promise<RecordedRequest> => {
+        const hits = (await bottle.upstream(host).requests()).filter((r) => r.url === url);
+        expect(hits.length).toBeGreaterThan(0);
+        return hits[hits.length - 1];
+    };
+
+    beforeAll(async () => {
+        await sweepLeftovers();
+        const [tools, sidecar, testCa] = await Promise.all([buildToolsImage(), buildSidecarImage(), createTestCa(HOSTS)]);
+        ca = testCa;
+        sidecarImage = sidecar;
+        proxyImage = await buildCaTrustingImage(run, sidecar, ca);
+        const declaration = await declareBottle({ name: "bottle", slug: run.name("bottle"), manifest: MANIFEST, image: proxyImage, tokens: TOKENS });
+        bottle = await realiseBottle(run, declaration, { toolsImage: tools, ca, tokens: TOKENS, prefix: "bottle" });
+    }, 600_000);
+
+    afterAll(async () => {
+        try {
+            await run.teardown();
+        } finally {
+            ca?.dispose();
+        }
+    }, 120_000);
+
+    it("creates what the component declared: an internal and an egress network, and the proxy, healthy", async () => {
+        const d = bottle.declaration;
+        expect(bottle.realised.actions.map((a) => [a.kind, a.action])).toEqual([
+            ["network", "create"],
+            ["network", "create"],
+            ["container", "create"],
+        ]);
+        const internal = await docker().getNetwork(d.internalNetworkName).inspect();
+        const egress = await docker().getNetwork(d.egressNetworkName).inspect();
+        expect(internal).toMatchObject({ Name: `${run.name("bottle")}-internal`, Internal: true });
+        expect(egress).toMatchObject({ Name: `${run.name("bottle")}-egress`, Internal: false });
+        const info = await containerOf(bottle.proxy).inspect();
+        expect(info.Name).toBe(`/${run.name("bottle")}-cred-proxy`);
+        expect(info.Config.Image).toBe(proxyImage);
+        expect(info.Config.User).toBe(`${PROXY_UID}:${PROXY_GID}`);
+        expect(info.Config.Entrypoint).toEqual(["node", "/app/sidecar/main.js"]);
+        expect(info.Config.Cmd).toEqual(["--port", String(DEFAULT_PORT), "--routes", DEFAULT_ROUTES_PATH]);
+        expect(info.State.Health?.Status).toBe("healthy");
+        expect(info.NetworkSettings.Networks[d.internalNetworkName].Aliases).toContain(PROXY_ALIAS);
+        expect(info.NetworkSettings.Networks[d.egressNetworkName].Aliases ?? []).not.toContain(PROXY_ALIAS);
+        expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual([d.egressNetworkName, d.internalNetworkName].sort());
+        expect(await httpFrom(bottle.agent, `${d.proxyUrl}/healthz`)).toMatchObject({ ok: true, status: 200 });
+    });
+
+    it("runs the image built from sidecar/Dockerfile, which the test changes only by trusting its CA", async () => {
+        const base = (await docker().getImage(sidecarImage).inspect()).Config;
+        const derived = (await docker().getImage(proxyImage).inspect()).Config;
+        for (const key of ["User", "Entrypoint", "Cmd", "Healthcheck", "WorkingDir", "ExposedPorts"] as const) {
+            expect(derived[key]).toEqual(base[key]);
+        }
+        expect(derived.Env).toEqual([...base.Env, TEST_CA_ENV]);
+    });
+
+    it("runs every process as uid/gid 10001 with no capabilities; the routes file is 0600, its own, and the declared one", async () => {
+        const statuses = await processStatuses(bottle.proxy);
+        expect(statuses.map((s) => s.Cmdline)).toEqual(expect.arrayContaining([expect.stringContaining("/app/sidecar/main.js")]));
+        for (const s of statuses) {
+            expect(s.Uid.split(/\s+/)).toEqual(Array(4).fill(String(PROXY_UID)));
+            expect(s.Gid.split(/\s+/)).toEqual(Array(4).fill(String(PROXY_GID)));
+            expect([s.CapEff, s.CapPrm, s.CapBnd]).toEqual(Array(3).fill("0000000000000000"));
+            expect(s.NoNewPrivs).toBe("1");
+        }
+        expect(await statIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o600, uid: PROXY_UID, gid: PROXY_GID, isFile: true });
+        expect(await readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.declaration.routesFile);
+        await expect(readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH, "10002:10002")).rejects.toThrow(/EACCES/);
+    });
+
+    it("serves every route kind to the agent; each upstream gets its own credential, never the agent's", async () => {
+        const d = bottle.declaration;
+        const env = d.agentEnvironment;
+        const giteaRoute = d.routes.find((r) => r.kind === "gitea");
+        const body = JSON.stringify({ model: "claude-test", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+        const cases = [
+            { url: `${env.ANTHROPIC_BASE_URL}/v1/messages`, method: "POST", body, host: "api.anthropic.com", target: "/v1/messages", auth: `Bearer ${TOKENS.E2E_ANTHROPIC_KEY}` },
+            { url: `${env.GITHUB_API_URL}/user/repos?per_page=5`, host: "api.github.com", target: "/user/repos?per_page=5", auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}` },
+            { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}` },
+            { url: `${env.NPM_CONFIG_REGISTRY}left-pad`, host: "registry.npmjs.org", target: "/left-pad", auth: `Bearer ${TOKENS.E2E_NPM_TOKEN}` },
+            { url: `${d.proxyUrl}${giteaRoute?.path}api/v1/user`, host: GITEA_HOST, hostHeader: `${GITEA_HOST}:3000`, target: "/git/api/v1/user", auth: `token ${TOKENS.E2E_GITEA_TOKEN}` },
+        ];
+        expect(giteaRoute?.path).toBe(`/gitea/${GITEA_HOST}:3000/`);
+        for (const c of cases) {
+            const headers: Record<string, string> = { ...AGENT_CREDENTIALS, ...(c.body ? { "content-type": "application/json" } : {}) };
+            const r = await agentHttp(c.url, { method: c.method ?? "GET", headers, body: c.body });
+            expect(r).toMatchObject({ ok: true, status: 200 });
+            const answer = JSON.parse((r as { body: string }).body);
+            const upstreamName = bottle.upstream(c.host).spec.name;
+            expect(answer).toMatchObject({ authorized: true, upstream: upstreamName, target: c.target, host: c.hostHeader ?? c.host });
+            const seenUpstream = await lastRequest(c.host, c.target);
+            expect(seenUpstream.headers.authorization).toBe(c.auth);
+            expect(seenUpstream.servername).toBe(c.host);
+            expect(seenUpstream.headers["x-api-key"]).toBeUndefined();
+            expect(seenUpstream.headers.cookie).toBeUndefined();
+            if (c.body) expect(seenUpstream.bodyBytes).toBe(Buffer.byteLength(c.body));
+        }
+    });
+
+    it("lets a real git client clone and push through the gitea route with only the exported agent environment", async () => {
+        const repo = `${GITEA_URL}/org/repo.git`;
+        const clone = await agentGit(["clone", repo, "/tmp/gitea-clone"]);
+        expect(clone).toMatchObject({ exitCode: 0 });
+        expect(await readFileIn(bottle.agent, "/tmp/gitea-clone/README.md")).toMatch(/seeded by/);
+        const write = await execIn(bottle.agent, ["node", "-e", "require('fs').writeFileSync('/tmp/gitea-clone/agent.txt', 'pushed through cred-proxy\\n')"]);
+        expect(write.exitCode).toBe(0);
+        const identity = ["-c", "user.name=Agent", "-c", "user.email=agent@bottle.e2e.test"];
+        expect(await agentGit(["-C", "/tmp/gitea-clone", "add", "agent.txt"])).toMatchObject({ exitCode: 0 });
+        expect(await agentGit(["-C", "/tmp/gitea-clone", ...identity, "commit", "-q", "-m", "agent change"])).toMatchObject({ exitCode: 0 });
+        expect(await agentGit(["-C", "/tmp/gitea-clone", "push", "origin", "HEAD:main"])).toMatchObject({ exitCode: 0 });
+
+        const gitea = bottle.upstream(GITEA_HOST);
+        const log = await execIn(gitea.container, ["git", "--git-dir=/tmp/git-root/org/repo.git", "log", "-1", "--format=%s", "main"]);
+        expect(log.stdout.trim()).toBe("agent change");
+        const gitRequests = (await gitea.requests()).filter((r) => r.url.startsWith("/git/org/repo.git/"));
+        expect(gitRequests.map((r) => `${r.method} ${r.url.split("?")[0]}`)).toEqual(
+            expect.arrayContaining([
+                "GET /git/org/repo.git/info/refs",
+                "POST /git/org/repo.git/git-upload-pack",
+                "POST /git/org/repo.git/git-receive-pack",
+            ]),
+        );
+        for (const r of gitRequests) {
+            expect(r.headers.authorization).toBe(`token ${TOKENS.E2E_GITEA_TOKEN}`);
+            expect(r.authorized).toBe(true);
+        }
+    });
+
+    it("sends git for github.com through the /gh-git/ route with the github token", async () => {
+        const clone = await agentGit(["clone", "https://github.com/org/repo.git", "/tmp/github-clone"]);
+        expect(clone).toMatchObject({ exitCode: 0 });
+        const gitRequests = (await bottle.upstream("github.com").requests()).filter((r) => r.url.startsWith("/org/repo.git/"));
+        expect(gitRequests.length).toBeGreaterThanOrEqual(2);
+        for (const r of gitRequests) expect(r.headers.authorization).toBe(`Bearer ${TOKENS.E2E_GITHUB_TOKEN}`);
+    });
+
+    it("gives the agent no way to the upstreams but the proxy: neither by name nor by address", async () => {
+        const egress = bottle.declaration.egressNetworkName;
+        const agentInfo = await containerOf(bottle.agent).inspect();
+        expect(Object.keys(agentInfo.NetworkSettings.Networks)).toEqual([bottle.declaration.internalNetworkName]);
+        const probes = bottle.upstreams.map(async (u) => {
+            const ip = await containerIp(u.container, egress);
+            const [byName, byAddress] = await Promise.all([
+                resolveFrom(bottle.agent, u.spec.host),
+                httpFrom(bottle.agent, `http://${ip}:${u.spec.port ?? 443}/`, { timeoutMs: 3000 }),
+            ]);
+            // Positive control: the proxy, on the egress network, resolves the name to that fake.
+            const fromProxy = await resolveFrom(bottle.proxy, u.spec.host);
+            return { host: u.spec.host, byName: byName.ok, byAddress: byAddress.ok, proxyFindsFake: fromProxy.ok && fromProxy.addresses.includes(ip) };
+        });
+        const proxyEgressIp = await containerIp(bottle.proxy, egress);
+        const [results, viaProxyEgress, direct] = await Promise.all([
+            Promise.all(probes),
+            httpFrom(bottle.agent, `http://${proxyEgressIp}:${DEFAULT_PORT}/healthz`, { timeoutMs: 3000 }),
+            // Without the exported git rewrites the same clone has nowhere to go.
+            agentGit(["clone", `${GITEA_URL}/org/repo.git`, "/tmp/direct-clone"], ["GIT_CONFIG_COUNT=0", "RES_OPTIONS=timeout:1 attempts:1"]),
+        ]);
+        for (const p of results) expect(p).toEqual({ host: p.host, byName: false, byAddress: false, proxyFindsFake: true });
+        expect(viaProxyEgress).toMatchObject({ ok: false });
+        expect(direct.exitCode).not.toBe(0);
+        expect(direct.stderr).toMatch(/Could not resolve host: gitea\.e2e\.test/);
+    });
+
+    /*
+     * KNOWN BUG (component), kept failing on purpose until it is fixed. Docker (20.10 here) gives
+     * the host the gateway address of every bridge network, internal ones included, and isolates
+     * internal networks only in the FORWARD chain: traffic to the gateway address itself reaches
+     * the host's INPUT chain, so the agent can connect to every host service listening on all
+     * addresses (or on that one). The bottle's internal network should leave the host without an
+     * address on it: `options: { "com.docker.network.bridge.inhibit_ipv4": "true" }` on the
+     * internal docker.Network in components/credProxySidecar/networks.ts (checked on this engine:
+     * aliases and container-to-container traffic keep working). Checked from the host's side of
+     * the bridge, without sending the agent's traffic anywhere near the host.
+     */
+    it("leaves the host no address on the internal network, so the agent's gateway leads nowhere", async () => {
+        const network = await docker().getNetwork(bottle.declaration.internalNetworkName).inspect();
+        const bridge = network.Options?.["com.docker.network.bridge.name"] ?? `br-${network.Id.slice(0, 12)}`;
+        if (!existsSync(`/sys/class/net/${bridge}`)) {
+            console.warn(`bridge ${bridge} is not visible from here (engine on another host?): host addresses not checked`);
+            return;
+        }
+        const hostAddresses = (os.networkInterfaces()[bridge] ?? []).filter((a) => a.family === "IPv4").map((a) => a.address);
+        expect({ bridge, hostAddresses }).toEqual({ bridge, hostAddresses: [] });
+    });
+
+    it("is not a way around that either: no CONNECT, no absolute-form, no climbing out of a route, no host of the agent's choosing", async () => {
+        const request = (line: string, host = `${PROXY_ALIAS}:${DEFAULT_PORT}`) => `${line}\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+        expect(rawStatus(await agentRaw(request("CONNECT api.anthropic.com:443 HTTP/1.1", "api.anthropic.com:443")))).toBe(405);
+        expect(rawStatus(await agentRaw(request("GET https://api.anthropic.com/v1/models HTTP/1.1")))).toBe(400);
+        expect(rawStatus(await agentRaw(request("GET /anthropic/../gh-api/user HTTP/1.1")))).toBe(400);
+        expect(rawStatus(await agentRaw(request("GET /anthropic/%2e%2e/gh-api/user HTTP/1.1")))).toBe(400);
+        expect(rawStatus(await agentRaw(request(`GET /gitea/elsewhere.e2e.test:3000/x HTTP/1.1`)))).toBe(404);
+        expect(rawStatus(await agentRaw(request("TRACE /anthropic/v1/models HTTP/1.1")))).toBe(405);
+        // The agent's Host header does not choose the upstream.
+        const spoofed = await agentRaw(request("GET /anthropic/v1/models HTTP/1.1", "api.github.com"));
+        expect(rawStatus(spoofed)).toBe(200);
+        expect(spoofed.ok && spoofed.response).toMatch(/"upstream":"api\.anthropic\.com"/);
+    });
+
+    it("never hands a token back, even from an upstream that echoes it in its headers", async () => {
+        const env = bottle.declaration.agentEnvironment;
+        const r = await agentHttp(`${env.ANTHROPIC_BASE_URL}/v1/reflect`);
+        expect(r).toMatchObject({ ok: true, status: 200 });
+        const headers = (r as { headers: Record<string, unknown> }).headers;
+        for (const name of ["x-echo-authorization", "location", "www-authenticate", "set-cookie"]) expect(headers[name]).toBeUndefined();
+        // ...although the upstream did receive it and did echo it.
+        expect((await lastRequest("api.anthropic.com", "/v1/reflect")).headers.authorization).toBe(`Bearer ${TOKENS.E2E_ANTHROPIC_KEY}`);
+        // Nothing the agent received in this file carries a token, nor does the agent's own config.
+        expect(seen.length).toBeGreaterThan(15);
+        expect(seen.flatMap(containsToken)).toEqual([]);
+        expect(containsToken(JSON.stringify(await containerOf(bottle.agent).inspect()))).toEqual([]);
+    });
+
+    it("keeps the tokens in the proxy's environment only: not in logs, labels, command line, routes file or other containers", async () => {
+        const info = await containerOf(bottle.proxy).inspect();
+        const slots = Object.entries(bottle.declaration.tokenEnvMap).map(([slot, ref]) => `${slot}=${TOKENS[ref]}`);
+        const imageEnv = (await docker().getImage(proxyImage).inspect()).Config.Env;
+        expect(info.Config.Env.filter((e) => !imageEnv.includes(e)).sort()).toEqual(slots.sort());
+        const { Env: _env, ...configWithoutEnv } = info.Config;
+        expect(containsToken(JSON.stringify({ ...info, Config: configWithoutEnv }))).toEqual([]);
+        expect(containsToken(JSON.stringify([info.Config.Labels, info.Config.Cmd, info.Config.Entrypoint, info.Path, info.Args]))).toEqual([]);
+        const logs = await containerLogs(bottle.proxy);
+        expect(logs).toMatch(/"route":"\/anthropic\/"/); // it does log requests...
+        expect(containsToken(logs)).toEqual([]); // ...but never a token
+        expect(containsToken(await readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH))).toEqual([]);
+        for (const other of [bottle.agent, ...bottle.upstreams.map((u) => u.container)]) {
+            expect(containsToken(JSON.stringify(await containerOf(other).inspect()))).toEqual([]);
+        }
+    });
+
+    it("tears down every container, network and image of the run, and none had volumes", async () => {
+        const { containers } = await run.labelled();
+        expect(containers.length).toBe(2 + bottle.upstreams.length); // proxy, agent, fakes
+        for (const id of containers) expect((await docker().getContainer(id).inspect()).Mounts).toEqual([]);
+        expect(await run.labelledImages()).toHaveLength(1);
+        await run.teardown();
+        expect(await run.labelled()).toEqual({ containers: [], networks: [] });
+        expect(await run.labelledImages()).toEqual([]);
+        expect(await docker().listNetworks({ filters: { name: [run.runId] } })).toEqual([]);
+        expect(await docker().listContainers({ all: true, filters: { name: [run.runId] } })).toEqual([]);
+    }, 60_000);
+});
