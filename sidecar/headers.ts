@@ -34,26 +34,41 @@ const UPSTREAM_ONLY = new Set(["set-cookie", "set-cookie2"]);
 /** Framing fields a `Connection` header may not remove: Node re-frames bodies itself. */
 const FRAMING = new Set(["content-length", "host"]);
 
-/** Names listed in every `Connection` field of a raw header list, lower-cased. */
-function connectionTokens(raw: string[]): Set<string> {
-    const out = new Set<string>();
-    for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i].toLowerCase() !== "connection") continue;
-        for (const token of raw[i + 1].split(",")) {
-            const name = token.trim().toLowerCase();
-            if (name && !FRAMING.has(name)) out.add(name);
-        }
+/**
+ * Adds the names listed in one `Connection` field value, lower-cased, to `into` (created when
+ * first needed). Hop-by-hop names are left out: both callers drop those anyway, so the usual
+ * `Connection: keep-alive` costs no set.
+ */
+function addConnectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+    for (const token of value.includes(",") ? value.split(",") : [value]) {
+        const name = token.trim().toLowerCase();
+        if (name && !FRAMING.has(name) && !HOP_BY_HOP.has(name)) (into ??= new Set()).add(name);
     }
-    return out;
+    return into;
+}
+
+/**
+ * The lower-cased name of every field of a raw header list (one `toLowerCase` per field, not
+ * one per field per pass), and the names listed in its `Connection` fields.
+ */
+function lowerNames(raw: string[]): { names: string[]; named: Set<string> | undefined } {
+    const names = new Array<string>(raw.length >> 1);
+    let named: Set<string> | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i].toLowerCase();
+        names[i >> 1] = name;
+        if (name === "connection") named = addConnectionTokens(raw[i + 1], named);
+    }
+    return { names, named };
 }
 
 /** Request headers for the upstream: agent headers minus the dropped ones, plus Host and Authorization. */
 export function upstreamRequestHeaders(raw: string[], route: Route): string[] {
-    const named = connectionTokens(raw);
+    const { names, named } = lowerNames(raw);
     const out: string[] = ["Host", route.upstream.host];
     for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
-        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named.has(name)) continue;
+        const name = names[i >> 1];
+        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named?.has(name)) continue;
         if (name.startsWith("x-forwarded-")) continue;
         out.push(raw[i], raw[i + 1]);
     }
@@ -68,12 +83,12 @@ export function upstreamRequestHeaders(raw: string[], route: Route): string[] {
  * are streamed untouched and cannot be scrubbed; see README.
  */
 export function agentResponseHeaders(raw: string[], token: string): { headers: string[]; scrubbed: number } {
-    const named = connectionTokens(raw);
+    const { names, named } = lowerNames(raw);
     const headers: string[] = [];
     let scrubbed = 0;
     for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
-        if (HOP_BY_HOP.has(name) || UPSTREAM_ONLY.has(name) || named.has(name)) continue;
+        const name = names[i >> 1];
+        if (HOP_BY_HOP.has(name) || UPSTREAM_ONLY.has(name) || named?.has(name)) continue;
         if (raw[i + 1].includes(token)) {
             scrubbed++;
             continue;
@@ -83,37 +98,56 @@ export function agentResponseHeaders(raw: string[], token: string): { headers: s
     return { headers, scrubbed };
 }
 
+/** What the server needs to know about an agent's request headers, from one pass over them. */
+export interface RequestHeaderFacts {
+    /** Why the message length is ambiguous (see `framingProblem`), or undefined. */
+    framing: string | undefined;
+    /** An `Upgrade` field is present. */
+    upgrade: boolean;
+    /** The request carries a body (see `hasRequestBody`). */
+    withBody: boolean;
+    /** A `Content-Length` field is present. */
+    contentLength: boolean;
+}
+
+export function requestHeaderFacts(raw: string[]): RequestHeaderFacts {
+    let contentLengths = 0;
+    let transferEncodings = 0;
+    let otherCoding = false;
+    let upgrade = false;
+    let withBody = false;
+    for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i].toLowerCase();
+        if (name === "content-length") {
+            contentLengths++;
+            if (raw[i + 1].trim() !== "0") withBody = true;
+        } else if (name === "transfer-encoding") {
+            transferEncodings++;
+            withBody = true;
+            // Node accepts e.g. "gzip, chunked" and "identity"; re-framed as plain chunked the
+            // upstream would misread the body, so only plain chunked is forwarded.
+            if (raw[i + 1].trim().toLowerCase() !== "chunked") otherCoding = true;
+        } else if (name === "upgrade") {
+            upgrade = true;
+        }
+    }
+    let framing: string | undefined;
+    if (contentLengths > 1) framing = "more than one Content-Length header";
+    else if (contentLengths > 0 && transferEncodings > 0) framing = "both Content-Length and Transfer-Encoding";
+    else if (transferEncodings > 1) framing = "more than one Transfer-Encoding header";
+    else if (otherCoding) framing = "a Transfer-Encoding other than chunked";
+    return { framing, upgrade, withBody, contentLength: contentLengths > 0 };
+}
+
 /**
  * Request-smuggling guards on top of Node's parser, which already rejects most conflicts: a
  * message whose length is ambiguous is refused rather than re-framed.
  */
 export function framingProblem(raw: string[]): string | undefined {
-    let contentLengths = 0;
-    let transferEncodings = 0;
-    let otherCoding = false;
-    for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
-        if (name === "content-length") contentLengths++;
-        if (name === "transfer-encoding") {
-            transferEncodings++;
-            // Node accepts e.g. "gzip, chunked" and "identity"; re-framed as plain chunked the
-            // upstream would misread the body, so only plain chunked is forwarded.
-            if (raw[i + 1].trim().toLowerCase() !== "chunked") otherCoding = true;
-        }
-    }
-    if (contentLengths > 1) return "more than one Content-Length header";
-    if (contentLengths > 0 && transferEncodings > 0) return "both Content-Length and Transfer-Encoding";
-    if (transferEncodings > 1) return "more than one Transfer-Encoding header";
-    if (otherCoding) return "a Transfer-Encoding other than chunked";
-    return undefined;
+    return requestHeaderFacts(raw).framing;
 }
 
 /** Whether the agent's request carries a body (so it must be streamed, and cannot be retried). */
 export function hasRequestBody(raw: string[]): boolean {
-    for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
-        if (name === "transfer-encoding") return true;
-        if (name === "content-length" && raw[i + 1].trim() !== "0") return true;
-    }
-    return false;
+    return requestHeaderFacts(raw).withBody;
 }

@@ -58,6 +58,7 @@ export function checkTarget(target: string): TargetCheck {
 
 /** True when a segment, split on "/" or "\" and ignoring ";params", is "." or "..". */
 function hasDotSegment(path: string): boolean {
+    if (!path.includes(".")) return false; // the common case, without splitting
     return path.split(/[/\\]/).some((segment) => {
         const name = segment.split(";")[0];
         return name === "." || name === "..";

@@ -9,7 +9,7 @@ import { AddressInfo, Socket } from "net";
 import { AccessRecord, Logger, errorCode, logEvent, processLogger } from "./accessLog";
 import { ProxyConfig } from "./config";
 import { HEALTH_PATH } from "./contract";
-import { framingProblem } from "./headers";
+import { requestHeaderFacts } from "./headers";
 import { UpstreamPool, forward } from "./proxy";
 import { sendError, sendHealth, sendRawError } from "./responses";
 import { RouteTable, checkTarget } from "./routing";
@@ -71,10 +71,11 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
             sendError(res, status, type, message, status === 405 ? { Allow: ALLOW } : {});
         };
 
-        const framing = framingProblem(req.rawHeaders);
-        if (framing) return refuse(400, "bad_request", `ambiguous message length: ${framing}`, "framing");
+        // One pass over the raw headers; `req.headers` is never built.
+        const facts = requestHeaderFacts(req.rawHeaders);
+        if (facts.framing) return refuse(400, "bad_request", `ambiguous message length: ${facts.framing}`, "framing");
         if (!check.ok) return refuse(400, "bad_request", check.reason, "target");
-        if (req.headers.upgrade !== undefined) {
+        if (facts.upgrade) {
             return refuse(501, "upgrade_not_supported", "protocol upgrades are not supported", "upgrade");
         }
         if (!METHODS.has(req.method ?? "")) return refuse(405, "method_not_allowed", "method not allowed", "method");
@@ -84,7 +85,7 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
 
         rec.route = match.route.path;
         rec.upstream = match.route.upstream.host;
-        forward(settings, req, res, match, rec, expectContinue);
+        forward(settings, req, res, match, rec, expectContinue, facts);
     };
 
     server.on("request", (req, res) => handle(req, res, false));
