@@ -36,7 +36,7 @@ import {
     type RecordedRequest,
     type TestCa,
 } from "./harness";
-import { declareBottle, realiseBottle, type Bottle } from "./harness/bottle";
+import { declareBottle, realiseBottle, teardownBottles, type Bottle } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const GITEA_URL = `https://${GITEA_HOST}:3000/git`;
@@ -101,13 +101,7 @@ describeDocker("a bottle realised on a real engine", () => {
         bottle = await realiseBottle(run, declaration, { toolsImage: tools, ca, tokens: TOKENS, prefix: "bottle" });
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 120_000);
+    afterAll(() => teardownBottles(run, ca), 120_000);
 
     it("creates what the component declared: an internal and an egress network, and the proxy, healthy", async () => {
         const d = bottle.declaration;

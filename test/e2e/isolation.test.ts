@@ -21,7 +21,7 @@ import {
     sweepLeftovers,
     type TestCa,
 } from "./harness";
-import { declareBottle, realiseBottle, type Bottle } from "./harness/bottle";
+import { declareBottle, realiseBottle, teardownBottles, type Bottle } from "./harness/bottle";
 
 const MANIFEST = { tokens: [{ Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" }] };
 const TOKENS = {
@@ -51,13 +51,7 @@ describeDocker("bottles side by side on one engine", () => {
         bottles.b = b;
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 120_000);
+    afterAll(() => teardownBottles(run, ca), 120_000);
 
     it("gives each bottle its own networks: both internal ones internal, none shared", async () => {
         const names = (["a", "b"] as const).flatMap((k) => [bottles[k].declaration.internalNetworkName, bottles[k].declaration.egressNetworkName]);

@@ -32,7 +32,7 @@ import {
     type RealisedContainer,
     type TestCa,
 } from "./harness";
-import { COMPONENT_TYPE, declareBottle, realiseBottle, type Bottle, type BottleDeclaration } from "./harness/bottle";
+import { COMPONENT_TYPE, declareBottle, realiseBottle, teardownBottles, type Bottle, type BottleDeclaration } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const MANIFEST = {
@@ -79,13 +79,7 @@ describeDocker("a bottle's proxy over its life", () => {
         proxy = bottle.proxy;
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 120_000);
+    afterAll(() => teardownBottles(run, ca), 120_000);
 
     it("serves both routes to begin with", async () => {
         expect(status(await anthropic())).toBe(200);

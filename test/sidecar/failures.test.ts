@@ -5,25 +5,18 @@
 import http from "http";
 import { AddressInfo, Server, Socket, createServer } from "net";
 import { send } from "./helpers/client";
-import { route, startInProcess } from "./helpers/inprocess";
+import { apiRouteFixture } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { freePort, headerValues, readBody, startUpstream } from "./helpers/upstream";
 
 const token = fakeToken();
-const closers: Array<() => Promise<unknown>> = [];
+const fixture = apiRouteFixture(token);
+const setup = fixture.setup;
 
 afterAll(async () => {
-    for (const close of closers.reverse()) await close();
+    await fixture.closeAll();
     assertNoLeaks();
 });
-
-async function setup(overrides: Parameters<typeof startInProcess>[1] = {}, upstreamUrl?: string) {
-    const upstream = await startUpstream();
-    closers.push(() => upstream.close());
-    const proxy = await startInProcess([route("/api/", upstreamUrl ?? upstream.url, token)], overrides);
-    closers.push(() => proxy.shutdown());
-    return { upstream, proxy };
-}
 
 describe("upstream failures", () => {
     test("upstream down gives 502, and the route works again once it is back", async () => {
@@ -36,7 +29,7 @@ describe("upstream failures", () => {
         });
         expect(proxy.events.some((l) => l.includes("ECONNREFUSED"))).toBe(true);
         const back = await startUpstream({ port });
-        closers.push(() => back.close());
+        fixture.defer(() => back.close());
         const up = await send(proxy.port, "/api/v1/models");
         expect(up.status).toBe(200);
         expect(headerValues(back.requests[0].rawHeaders, "authorization")).toEqual([`Bearer ${token}`]);
@@ -53,7 +46,7 @@ describe("upstream failures", () => {
         const sockets: Socket[] = [];
         const silent: Server = createServer((s) => sockets.push(s)); // accepts, never speaks TLS
         await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-        closers.push(async () => {
+        fixture.defer(async () => {
             sockets.forEach((s) => s.destroy());
             await new Promise((r) => silent.close(r));
         });
@@ -114,7 +107,7 @@ describe("upstream failures", () => {
                 });
             });
             await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-            closers.push(async () => {
+            fixture.defer(async () => {
                 sockets.forEach((s) => s.destroy());
                 await new Promise((r) => server.close(r));
             });

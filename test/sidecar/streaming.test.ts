@@ -4,25 +4,18 @@
  */
 import http, { IncomingMessage } from "http";
 import { send } from "./helpers/client";
-import { route, startInProcess } from "./helpers/inprocess";
+import { apiRouteFixture } from "./helpers/inprocess";
 import { StreamScanner, assertNoLeaks, fakeToken } from "./helpers/leaks";
-import { readBody, startUpstream } from "./helpers/upstream";
+import { readBody } from "./helpers/upstream";
 
 const token = fakeToken();
-const closers: Array<() => Promise<unknown>> = [];
+const fixture = apiRouteFixture(token);
+const setup = fixture.setup;
 
 afterAll(async () => {
-    for (const close of closers.reverse()) await close();
+    await fixture.closeAll();
     assertNoLeaks();
 });
-
-async function setup(overrides: Parameters<typeof startInProcess>[1] = {}, upstreamUrl?: string) {
-    const upstream = await startUpstream();
-    closers.push(() => upstream.close());
-    const proxy = await startInProcess([route("/api/", upstreamUrl ?? upstream.url, token)], overrides);
-    closers.push(() => proxy.shutdown());
-    return { upstream, proxy };
-}
 
 /** Starts a GET through the proxy and resolves with the response as soon as headers arrive. */
 function open(port: number, path: string, headers: http.OutgoingHttpHeaders = {}) {

@@ -151,3 +151,12 @@ export async function realiseBottle(
     const proxy = realised.value.container(declaration.containerName);
     return { declaration, realised: realised.value, proxy, agent, upstreams, upstream };
 }
+
+/** Tears a run's resources down, then removes its test CA, also when the tear-down fails. */
+export async function teardownBottles(run: E2eRun, ca: TestCa | undefined): Promise<void> {
+    try {
+        await run.teardown();
+    } finally {
+        ca?.dispose();
+    }
+}

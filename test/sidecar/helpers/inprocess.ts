@@ -6,6 +6,7 @@ import { ProxyConfig } from "../../../sidecar/config";
 import { Route, parseUpstream } from "../../../sidecar/routesFile";
 import { RunningServer, startServer } from "../../../sidecar/server";
 import { scan } from "./leaks";
+import { startUpstream } from "./upstream";
 
 export interface InProcessProxy extends RunningServer {
     access: Array<Record<string, unknown>>;
@@ -48,4 +49,28 @@ export async function startInProcess(routes: Route[], overrides: Partial<ProxyCo
     };
     const running = await startServer(config, logger);
     return { ...running, access, events };
+}
+
+/**
+ * One recording upstream behind a proxy route `/api/` carrying `token`; `closeAll` (for afterAll)
+ * shuts every proxy and upstream it started, newest first.
+ */
+export function apiRouteFixture(token: string) {
+    const closers: Array<() => Promise<unknown>> = [];
+    return {
+        async setup(overrides: Partial<ProxyConfig> = {}, upstreamUrl?: string) {
+            const upstream = await startUpstream();
+            closers.push(() => upstream.close());
+            const proxy = await startInProcess([route("/api/", upstreamUrl ?? upstream.url, token)], overrides);
+            closers.push(() => proxy.shutdown());
+            return { upstream, proxy };
+        },
+        /** Adds something else to close with the rest. */
+        defer(close: () => Promise<unknown>): void {
+            closers.push(close);
+        },
+        async closeAll(): Promise<void> {
+            for (const close of closers.reverse()) await close();
+        },
+    };
 }
