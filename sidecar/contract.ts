@@ -17,6 +17,13 @@ export const DEFAULT_ROUTES_PATH = "/etc/cred-proxy/routes.json";
 export const PROXY_UID = 10001;
 export const PROXY_GID = 10001;
 
+/**
+ * The packages the server needs besides Node's built-ins. The image copies each from
+ * node_modules (sidecar/Dockerfile); test/sidecar/dockerfile.test.ts holds the server's imports,
+ * the Dockerfile and package.json's dependencies to this list.
+ */
+export const RUNTIME_PACKAGES: readonly string[] = ["undici"];
+
 /** Health endpoint; answered locally, never forwarded. */
 export const HEALTH_PATH = "/healthz";
 

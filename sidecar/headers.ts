@@ -108,6 +108,8 @@ export interface RequestHeaderFacts {
     withBody: boolean;
     /** A `Content-Length` field is present. */
     contentLength: boolean;
+    /** The declared body length, when there is exactly one `Content-Length` field. */
+    bodyLength: number | undefined;
 }
 
 export function requestHeaderFacts(raw: string[]): RequestHeaderFacts {
@@ -116,11 +118,14 @@ export function requestHeaderFacts(raw: string[]): RequestHeaderFacts {
     let otherCoding = false;
     let upgrade = false;
     let withBody = false;
+    let bodyLength: number | undefined;
     for (let i = 0; i < raw.length; i += 2) {
         const name = raw[i].toLowerCase();
         if (name === "content-length") {
             contentLengths++;
-            if (raw[i + 1].trim() !== "0") withBody = true;
+            // Node's parser has already refused anything but digits here.
+            bodyLength = Number(raw[i + 1].trim());
+            if (bodyLength !== 0) withBody = true;
         } else if (name === "transfer-encoding") {
             transferEncodings++;
             withBody = true;
@@ -136,7 +141,8 @@ export function requestHeaderFacts(raw: string[]): RequestHeaderFacts {
     else if (contentLengths > 0 && transferEncodings > 0) framing = "both Content-Length and Transfer-Encoding";
     else if (transferEncodings > 1) framing = "more than one Transfer-Encoding header";
     else if (otherCoding) framing = "a Transfer-Encoding other than chunked";
-    return { framing, upgrade, withBody, contentLength: contentLengths > 0 };
+    if (contentLengths !== 1) bodyLength = undefined;
+    return { framing, upgrade, withBody, contentLength: contentLengths > 0, bodyLength };
 }
 
 /**

@@ -33,7 +33,7 @@ type SocketWithResponse = Socket & { _httpMessage?: ServerResponse };
 
 export function createProxyServer(config: ProxyConfig, logger: Logger = processLogger): ProxyServer {
     const table = new RouteTable(config.routes);
-    const pool = new UpstreamPool();
+    const pool = new UpstreamPool(config);
     let closing = false;
     let active = 0;
     let drained: (() => void) | undefined;

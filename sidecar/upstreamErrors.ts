@@ -24,6 +24,9 @@ const TIMEOUTS: Record<string, string> = {
     CRED_PROXY_CONNECT_TIMEOUT: "connecting to the upstream timed out",
     CRED_PROXY_HEADERS_TIMEOUT: "the upstream did not answer in time",
     ETIMEDOUT: "connecting to the upstream timed out",
+    // undici's names for the same two timeouts (forwardWhole.ts).
+    UND_ERR_CONNECT_TIMEOUT: "connecting to the upstream timed out",
+    UND_ERR_HEADERS_TIMEOUT: "the upstream did not answer in time",
 };
 
 const UNREACHABLE: Record<string, string> = {
@@ -34,7 +37,12 @@ const UNREACHABLE: Record<string, string> = {
     ENETUNREACH: "the upstream network is unreachable",
     ECONNRESET: "the upstream closed the connection",
     EPIPE: "the upstream closed the connection",
+    UND_ERR_SOCKET: "the upstream closed the connection",
+    UND_ERR_CLOSED: "the upstream closed the connection",
 };
+
+// undici's codes for a response that breaks the protocol (Node's say HPE_*).
+const INVALID_RESPONSE = new Set(["UND_ERR_HEADERS_OVERFLOW", "UND_ERR_RES_CONTENT_LENGTH_MISMATCH", "UND_ERR_RES_EXCEEDED_MAX_SIZE"]);
 
 // Verification failures as OpenSSL names them (Node passes them through as `code`).
 const TLS_CODES =
@@ -52,7 +60,7 @@ export function classifyUpstreamError(err: unknown): UpstreamProblem {
             reason: code,
         };
     }
-    if (code.startsWith("HPE_")) {
+    if (code.startsWith("HPE_") || INVALID_RESPONSE.has(code)) {
         return { status: 502, type: "bad_gateway", message: "the upstream sent an invalid HTTP response", reason: code };
     }
     return { status: 502, type: "bad_gateway", message: "the upstream request failed", reason: code };

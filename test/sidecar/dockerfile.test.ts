@@ -1,13 +1,13 @@
 /**
  * The image definition, pinned to the contract: sidecar/Dockerfile cannot import contract.ts,
- * so this test parses it. Also checks that the compiled server is self-contained, since the
- * image copies dist/sidecar/ and nothing else.
+ * so this test parses it. Also checks that the compiled server needs nothing the image lacks:
+ * the image copies dist/sidecar/ and the runtime packages, nothing else.
  */
 import { spawn } from "child_process";
 import { builtinModules } from "module";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { DEFAULT_PORT, HEALTH_PATH, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
+import { DEFAULT_PORT, HEALTH_PATH, PROXY_GID, PROXY_UID, RUNTIME_PACKAGES } from "../../sidecar/contract";
 import { SIDECAR_DIR, sidecarSources } from "./helpers/build";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 
@@ -52,8 +52,11 @@ test("builds offline: no RUN, no ADD, no remote syntax frontend", () => {
     expect(readFileSync(join(SIDECAR_DIR, "Dockerfile"), "utf8")).not.toMatch(/^#\s*syntax=/m);
 });
 
-test("copies the compiled server and starts it with node", () => {
-    expect(one("COPY")).toBe("dist/sidecar/ /app/sidecar/");
+test("copies the compiled server and its runtime packages, and starts it with node", () => {
+    expect(all("COPY").map((c) => c.args)).toEqual([
+        "dist/sidecar/ /app/sidecar/",
+        ...RUNTIME_PACKAGES.map((name) => `node_modules/${name}/ /app/node_modules/${name}/`),
+    ]);
     expect(JSON.parse(one("ENTRYPOINT"))).toEqual(["node", "/app/sidecar/main.js"]);
     const build = JSON.parse(readFileSync(join(SIDECAR_DIR, "..", "tsconfig.build.json"), "utf8")) as {
         include: string[];
@@ -94,15 +97,31 @@ describe("HEALTHCHECK", () => {
     });
 });
 
-test("server code imports only Node built-ins and its own directory", () => {
+test("server code imports only Node built-ins, its own directory and the runtime packages", () => {
     const builtins = new Set(builtinModules);
+    const allowed = new Set(RUNTIME_PACKAGES);
     for (const file of sidecarSources()) {
         const text = readFileSync(join(SIDECAR_DIR, file), "utf8");
         for (const m of text.matchAll(/(?:from\s+|require\()\s*["']([^"']+)["']/g)) {
             const spec = m[1];
-            const ok = /^\.\/[A-Za-z]+$/.test(spec) || builtins.has(spec.replace(/^node:/, ""));
+            const ok = /^\.\/[A-Za-z]+$/.test(spec) || builtins.has(spec.replace(/^node:/, "")) || allowed.has(spec);
             expect({ file, spec, ok }).toEqual({ file, spec, ok: true });
         }
+    }
+});
+
+test("each runtime package is a dependency with no dependencies of its own, kept out of .dockerignore", () => {
+    const root = join(SIDECAR_DIR, "..");
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const ignore = readFileSync(join(root, ".dockerignore"), "utf8").split("\n");
+    for (const name of RUNTIME_PACKAGES) {
+        expect(pkg.dependencies[name]).toBeDefined();
+        // The image copies the package folder alone: anything it required would be missing.
+        const own = JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")) as {
+            dependencies?: Record<string, string>;
+        };
+        expect(own.dependencies ?? {}).toEqual({});
+        expect(ignore).toContain(`!node_modules/${name}`);
     }
 });
 

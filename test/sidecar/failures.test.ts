@@ -124,6 +124,15 @@ describe("upstream failures", () => {
             expect(flaky.count()).toBe(2);
         });
 
+        test("a POST is not replayed even without a body: only idempotent methods are", async () => {
+            const flaky = await flakyUpstream();
+            const { proxy } = await setup({}, flaky.url);
+            expect((await send(proxy.port, "/api/one")).status).toBe(200);
+            const second = await send(proxy.port, "/api/two", { method: "POST", headers: { "Content-Length": "0" } });
+            expect(second.status).toBe(502);
+            expect(flaky.count()).toBe(1);
+        });
+
         test("a request with a body is not replayed: 502", async () => {
             const flaky = await flakyUpstream();
             const { proxy } = await setup({}, flaky.url);

@@ -1,13 +1,15 @@
 /**
  * Compiles sidecar/*.ts to plain JavaScript once per content version, for tests that run the
  * server as a child process. Type-free transpiling keeps it fast (type checking is `tsc`'s job)
- * and the output, like dist/sidecar, must run with nothing but its own directory.
+ * and the output, like the image's /app, runs with its own directory and the runtime packages
+ * beside it in node_modules/ (linked to the project's).
  */
 import { createHash } from "crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from "fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import ts from "typescript";
+import { RUNTIME_PACKAGES } from "../../../sidecar/contract";
 
 export const SIDECAR_DIR = resolve(__dirname, "../../../sidecar");
 
@@ -34,6 +36,10 @@ export function buildSidecar(): string {
             fileName: f,
         });
         writeFileSync(join(staging, f.replace(/\.ts$/, ".js")), out.outputText);
+    }
+    mkdirSync(join(staging, "node_modules"));
+    for (const name of RUNTIME_PACKAGES) {
+        symlinkSync(resolve(SIDECAR_DIR, "..", "node_modules", name), join(staging, "node_modules", name), "dir");
     }
     try {
         renameSync(staging, outDir);

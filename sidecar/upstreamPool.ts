@@ -1,0 +1,71 @@
+/**
+ * Keep-alive connection pools to the upstreams, one set per origin.
+ *
+ * Two clients share the work (see proxy.ts): undici's `Pool` carries every request whose body is
+ * absent or small enough to be sent whole, which is nearly all API traffic; Node's own http
+ * client carries streamed uploads and `Expect: 100-continue`, which undici cannot relay.
+ */
+import http from "http";
+import https from "https";
+import { Pool } from "undici";
+import { Upstream } from "./routesFile";
+
+/** The timeouts a pool enforces itself. */
+export interface PoolTimeouts {
+    connectTimeoutMs: number;
+    headersTimeoutMs: number;
+}
+
+// Idle pooled connections are dropped after this long: servers close theirs after a few
+// seconds, and reusing a connection the server is closing fails the request.
+const IDLE_CONNECTION_MS = 4_000;
+
+export class UpstreamPool {
+    private readonly agents = new Map<string, http.Agent>();
+    private readonly pools = new Map<string, Pool>();
+
+    constructor(private readonly timeouts: PoolTimeouts) {}
+
+    /** Node's http(s) agent for `upstream`: streamed uploads and 100-continue. */
+    agentFor(upstream: Upstream): http.Agent {
+        let agent = this.agents.get(upstream.origin);
+        if (!agent) {
+            const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const };
+            // rejectUnauthorized is set explicitly so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the
+            // environment cannot switch verification off. CAs: Node's bundle plus NODE_EXTRA_CA_CERTS.
+            agent =
+                upstream.protocol === "https:"
+                    ? new https.Agent({ ...options, rejectUnauthorized: true })
+                    : new http.Agent(options);
+            this.agents.set(upstream.origin, agent);
+        }
+        return agent;
+    }
+
+    /** undici's pool for `upstream`: requests sent whole. */
+    poolFor(upstream: Upstream): Pool {
+        let pool = this.pools.get(upstream.origin);
+        if (!pool) {
+            pool = new Pool(upstream.origin, {
+                // The connect timeout covers DNS, TCP and the TLS handshake. Same CA rule as above.
+                connect: { timeout: this.timeouts.connectTimeoutMs, rejectUnauthorized: true },
+                // From the request written (whole, body included) to the response's headers.
+                headersTimeout: this.timeouts.headersTimeoutMs,
+                // No limit between body chunks: a model stream may pause for as long as it likes.
+                bodyTimeout: 0,
+                keepAliveTimeout: IDLE_CONNECTION_MS,
+                keepAliveMaxTimeout: IDLE_CONNECTION_MS,
+                pipelining: 1,
+            });
+            this.pools.set(upstream.origin, pool);
+        }
+        return pool;
+    }
+
+    destroy(): void {
+        for (const agent of this.agents.values()) agent.destroy();
+        this.agents.clear();
+        for (const pool of this.pools.values()) void pool.destroy().catch(() => undefined);
+        this.pools.clear();
+    }
+}
