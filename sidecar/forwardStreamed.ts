@@ -14,14 +14,12 @@ import { Exchange, failExchange, flushHeadSoon, invalidHeaderError, writeRespons
 import { relay } from "./relay";
 import { timeoutError } from "./upstreamErrors";
 
-const RETRYABLE_ON_REUSED_SOCKET = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
-
 /**
- * Forwards `x` with Node's client. `withBody`: the agent's request has a body to stream (framed
- * as it was: `Content-Length`, or chunked). `expectContinue`: the agent sent
- * `Expect: 100-continue` and holds its body until our go-ahead.
+ * Forwards `x`, whose body streams from the agent (framed as it came: `Content-Length`, or
+ * chunked), with Node's client. `expectContinue`: the agent sent `Expect: 100-continue` and holds
+ * its body until our go-ahead. A request with a body is never retried: it cannot be replayed.
  */
-export function forwardStreamed(x: Exchange, withBody: boolean, expectContinue: boolean): void {
+export function forwardStreamed(x: Exchange, expectContinue: boolean): void {
     const { deps: settings, req, res, rec } = x;
     const { route, upstreamTarget } = x.match;
     const upstream = route.upstream;
@@ -37,7 +35,7 @@ export function forwardStreamed(x: Exchange, withBody: boolean, expectContinue: 
         }
     };
 
-    const start = (attempt: number): void => {
+    const start = (): void => {
         const request = client.request({
             agent: settings.pool.agentFor(upstream),
             protocol: upstream.protocol,
@@ -94,9 +92,6 @@ export function forwardStreamed(x: Exchange, withBody: boolean, expectContinue: 
         request.on("error", (err: NodeJS.ErrnoException) => {
             clearTimers();
             if (upRes) return; // the response pipeline reports its own failure
-            const retry =
-                !withBody && attempt === 1 && request.reusedSocket && RETRYABLE_ON_REUSED_SOCKET.has(err.code ?? "");
-            if (retry && !res.destroyed) return start(2);
             failExchange(x, err);
         });
         request.on("response", (incoming: IncomingMessage) => {
@@ -105,15 +100,10 @@ export function forwardStreamed(x: Exchange, withBody: boolean, expectContinue: 
             relayResponse(incoming);
         });
 
-        if (!withBody) {
-            request.end();
-        } else {
-            // Not `pipeline` from req: an upstream failure must not destroy the agent's socket
-            // before the 502 has been written to it. A destroyed upstream request swallows
-            // further writes; the unread rest of the agent's body is cut when its response
-            // closes (below).
-            relay(req, request, (n) => (rec.bytesIn += n));
-        }
+        // Not `pipeline` from req: an upstream failure must not destroy the agent's socket
+        // before the 502 has been written to it. A destroyed upstream request swallows further
+        // writes; the unread rest of the agent's body is cut when its response closes.
+        relay(req, request, (n) => (rec.bytesIn += n));
     };
 
     const relayResponse = (incoming: IncomingMessage): void => {
@@ -150,5 +140,5 @@ export function forwardStreamed(x: Exchange, withBody: boolean, expectContinue: 
         }
     });
 
-    start(1);
+    start();
 }

@@ -11,7 +11,7 @@
 import type { Dispatcher } from "undici";
 import { logEvent } from "./accessLog";
 import { Exchange, failExchange, flushHeadSoon, invalidHeaderError, writeResponseHead } from "./exchange";
-import { noteRelayed } from "./relay";
+import { noteRelayed } from "./memory";
 
 /** Methods a proxy may retry on its own (RFC 9110 9.2.2), and then only without a body. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);

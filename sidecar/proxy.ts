@@ -53,6 +53,6 @@ export function forward(
         // Node parsed and de-chunked the agent's body; say so explicitly, or Node would send a
         // GET body unframed and the upstream would read it as a second request.
         if (!facts.contentLength) headers.push("Transfer-Encoding", "chunked");
-        forwardStreamed(x, true, expectContinue);
+        forwardStreamed(x, expectContinue);
     }
 }

@@ -1,40 +1,8 @@
 /**
- * Relaying body bytes with back-pressure, and keeping the garbage they leave bounded.
+ * Relaying body bytes with back-pressure, and reading small bodies whole.
  */
 import { Readable, Writable } from "stream";
-import v8 from "v8";
-import vm from "vm";
-
-/**
- * Bounded garbage while streaming. Every socket read is a fresh buffer outside V8's heap, and V8
- * collects dead ones only once some 64 MB of such external memory has piled up since its last
- * collection: a fast stream added about that much to the server's peak resident memory. A minor
- * collection (young generation only, well under a millisecond) every few MiB relayed frees them
- * about as fast as they die. `gc` comes from a throwaway context: `--expose-gc` set at run time
- * only reaches contexts created afterwards, never this one. Should the flag be refused, streams
- * work as before, with the larger peak.
- */
-const RELAYED_BYTES_PER_GC = 4 * 1024 * 1024;
-let relayedSinceGc = 0;
-const minorGc = ((): (() => void) => {
-    try {
-        v8.setFlagsFromString("--expose-gc");
-        const gc = vm.runInNewContext("gc") as (options: { type: "minor"; execution: "sync" }) => void;
-        if (typeof gc !== "function") return () => undefined;
-        return () => gc({ type: "minor", execution: "sync" });
-    } catch {
-        return () => undefined;
-    }
-})();
-
-/** Counts `n` relayed bytes towards the next minor collection. */
-export function noteRelayed(n: number): void {
-    relayedSinceGc += n;
-    if (relayedSinceGc >= RELAYED_BYTES_PER_GC) {
-        relayedSinceGc = 0;
-        minorGc();
-    }
-}
+import { noteRelayed } from "./memory";
 
 /**
  * Streams `from` into `to` with back-pressure, counting the bytes for the access log, and ends

@@ -7,8 +7,18 @@
  */
 import http from "http";
 import https from "https";
-import { Pool } from "undici";
+import type { Pool as UndiciPool } from "undici";
+import { useBaselineWasmCompiler } from "./memory";
 import { Upstream } from "./routesFile";
+
+/**
+ * undici's Pool alone: the package's index also loads fetch, WebSocket, caches and more, about
+ * 10 MB of resident memory the server has no use for. The path is undici's own file layout, not
+ * its public entry point, so package.json pins undici exactly; the sidecar tests exercise it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Pool = require("undici/lib/dispatcher/pool") as typeof UndiciPool;
+type Pool = UndiciPool;
 
 /** The timeouts a pool enforces itself. */
 export interface PoolTimeouts {
@@ -24,7 +34,9 @@ export class UpstreamPool {
     private readonly agents = new Map<string, http.Agent>();
     private readonly pools = new Map<string, Pool>();
 
-    constructor(private readonly timeouts: PoolTimeouts) {}
+    constructor(private readonly timeouts: PoolTimeouts) {
+        useBaselineWasmCompiler();
+    }
 
     /** Node's http(s) agent for `upstream`: streamed uploads and 100-continue. */
     agentFor(upstream: Upstream): http.Agent {
