@@ -120,7 +120,9 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
                 clearTimeout(bound);
                 server.closeAllConnections();
                 pool.destroy();
-                resolve();
+                // After the access lines of the last requests, which are written on the next
+                // check phase (see `handle`): the caller exits the process when this resolves.
+                setImmediate(resolve);
             };
             const bound = setTimeout(finish, config.drainTimeoutMs);
             drained = finish;

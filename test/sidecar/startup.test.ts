@@ -103,6 +103,25 @@ describe("running", () => {
         }
     });
 
+    test("access lines written together under load are all there, one whole JSON line each", async () => {
+        const upstream = await startUpstream();
+        const child = await startChildProxy([route({ upstream: upstream.url })], { env: { CRED_PROXY_TOKEN_0: token } });
+        try {
+            const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+            const replies = await Promise.all(
+                Array.from({ length: 300 }, (_, i) => send(child.port, `/anthropic/v1/n${i}`, { agent })),
+            );
+            agent.destroy();
+            expect(replies.every((r) => r.status === 200)).toBe(true);
+            expect(await child.stop("SIGTERM")).toBe(0);
+            expect(child.stdout).toHaveLength(300);
+            for (const line of child.stdout) expect(JSON.parse(line)).toMatchObject({ route: "/anthropic/", status: 200 });
+        } finally {
+            await child.stop("SIGKILL");
+            await upstream.close();
+        }
+    });
+
     test("SIGTERM lets in-flight requests finish and refuses new connections", async () => {
         const upstream = await startUpstream();
         upstream.setHandler((_req, res) => setTimeout(() => res.end("late but whole"), 700));
@@ -117,6 +136,10 @@ describe("running", () => {
             expect(res.status).toBe(200);
             expect(res.text).toBe("late but whole");
             expect(await child.exited).toBe(0);
+            // The request that finished during the drain is logged before the process exits.
+            expect(child.stdout.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+                expect.objectContaining({ route: "/anthropic/", status: 200, outcome: "ok" }),
+            ]);
         } finally {
             await child.stop("SIGKILL");
             await upstream.close();
