@@ -11,6 +11,7 @@
  */
 import http from "http";
 import { randomBytes } from "crypto";
+import { Pool } from "undici";
 
 export interface Endpoint {
     port: number;
@@ -42,39 +43,54 @@ function percentile(sorted: Float64Array, p: number): number {
 
 /**
  * `total` POSTs of SMALL_BODY over `connections` keep-alive connections; stops early after
- * `maxMs`. Latency: from `request()` to the end of the response body, in ms.
+ * `maxMs`. Latency: from dispatch to the end of the response body, in ms.
+ *
+ * The client is undici's dispatch API rather than Node's http.request: on a 2-core machine the
+ * load generator shares the CPU with the upstream and the proxy under test, and undici needs
+ * about half of what http.request does per request, leaving more of the machine to the proxies
+ * (docs/benchmarks.md has the numbers).
  */
 export async function requestLoad(ep: Endpoint, connections: number, total: number, maxMs: number): Promise<LoadResult> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+    const pool = new Pool(`http://127.0.0.1:${ep.port}`, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
     const latencies = new Float64Array(total);
     let issued = 0;
     let done = 0;
     let errors = 0;
     let firstError: string | undefined;
     const deadline = performance.now() + maxMs;
-    const headers = { ...ep.headers, "Content-Type": "application/json", "Content-Length": String(SMALL_BODY.length) };
+    const headers = { ...ep.headers, "content-type": "application/json", "content-length": String(SMALL_BODY.length), host: `127.0.0.1:${ep.port}` };
     const path = `${ep.base}/small`;
 
     const one = (): Promise<void> =>
         new Promise((resolveOne) => {
             const t0 = performance.now();
+            let status = 0;
+            let size = 0;
             const fail = (why: string): void => {
                 errors++;
                 firstError ??= why;
                 resolveOne();
             };
-            const req = http.request({ host: "127.0.0.1", port: ep.port, method: "POST", path, headers, agent }, (res) => {
-                let size = 0;
-                res.on("data", (d: Buffer) => (size += d.length));
-                res.on("end", () => {
-                    if (res.statusCode !== 200 || size < 20) return fail(`status ${res.statusCode}, ${size} bytes`);
-                    latencies[done++] = performance.now() - t0;
-                    resolveOne();
-                });
-                res.on("error", (e) => fail(e.message));
-            });
-            req.on("error", (e) => fail(e.message));
-            req.end(SMALL_BODY);
+            pool.dispatch(
+                { method: "POST", path, headers, body: SMALL_BODY },
+                {
+                    onConnect: () => undefined,
+                    onHeaders: (code) => {
+                        status = code;
+                        return true;
+                    },
+                    onData: (d) => {
+                        size += d.length;
+                        return true;
+                    },
+                    onComplete: () => {
+                        if (status !== 200 || size < 20) return fail(`status ${status}, ${size} bytes`);
+                        latencies[done++] = performance.now() - t0;
+                        resolveOne();
+                    },
+                    onError: (e) => fail(e.message),
+                },
+            );
         });
 
     const worker = async (): Promise<void> => {
@@ -86,7 +102,7 @@ export async function requestLoad(ep: Endpoint, connections: number, total: numb
     const start = performance.now();
     await Promise.all(Array.from({ length: connections }, worker));
     const seconds = (performance.now() - start) / 1000;
-    agent.destroy();
+    await pool.close();
     const sorted = latencies.slice(0, done).sort();
     return {
         requests: done,
