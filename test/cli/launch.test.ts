@@ -1,0 +1,137 @@
+/**
+ * components/cli/launch.js, which `npm run plan` and `npm run bottle` go through: it runs the
+ * compiled entry, and builds first whenever dist/ is missing or older than a source. Exercised
+ * on a small project of its own (real tsc, real files), so the repository's dist/ is never touched.
+ */
+import { spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const LAUNCHER = path.join(ROOT, "components/cli/launch.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
+const { staleSources } = require(LAUNCHER) as { staleSources: (root: string) => string[] };
+
+function write(root: string, rel: string, text: string, mtime?: number): void {
+    const file = path.join(root, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    if (mtime !== undefined) fs.utimesSync(file, mtime, mtime);
+}
+
+const made: string[] = [];
+const tmp = (): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-launch-"));
+    made.push(dir);
+    return dir;
+};
+afterAll(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("staleSources", () => {
+    const T = 1_700_000_000; // seconds
+    function tree(): string {
+        const root = tmp();
+        write(root, "tsconfig.json", "{}", T);
+        write(root, "tsconfig.build.json", "{}", T);
+        write(root, "components/a.ts", "", T);
+        write(root, "components/sub/b.ts", "", T);
+        write(root, "components/types.d.ts", "", T + 100);
+        write(root, "sidecar/c.ts", "", T);
+        write(root, "dist/components/a.js", "", T + 10);
+        write(root, "dist/components/sub/b.js", "", T + 10);
+        write(root, "dist/sidecar/c.js", "", T + 10);
+        return root;
+    }
+
+    test("nothing when every output is newer than its source and the tsconfig files", () => {
+        expect(staleSources(tree())).toEqual([]);
+    });
+
+    test("a source edited after the build, in any folder depth", () => {
+        const root = tree();
+        fs.utimesSync(path.join(root, "components/sub/b.ts"), T + 20, T + 20);
+        expect(staleSources(root)).toEqual([path.join("components", "sub", "b.ts")]);
+    });
+
+    test("a source without output", () => {
+        const root = tree();
+        write(root, "sidecar/new.ts", "", T);
+        expect(staleSources(root)).toEqual([path.join("sidecar", "new.ts")]);
+    });
+
+    test("everything after a tsconfig change", () => {
+        const root = tree();
+        fs.utimesSync(path.join(root, "tsconfig.build.json"), T + 20, T + 20);
+        expect(staleSources(root).sort()).toEqual(
+            [path.join("components", "a.ts"), path.join("components", "sub", "b.ts"), path.join("sidecar", "c.ts")].sort(),
+        );
+    });
+});
+
+describe("launching an entry", () => {
+    /** A project with the launcher, a `plan` entry importing a second module, and real tsc. */
+    function project(): string {
+        const root = tmp();
+        fs.mkdirSync(path.join(root, "components/cli"), { recursive: true });
+        fs.copyFileSync(LAUNCHER, path.join(root, "components/cli/launch.js"));
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+        write(
+            root,
+            "tsconfig.json",
+            JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: ["node"] } }),
+        );
+        write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["components/**/*.ts"] }));
+        write(root, "components/cli/word.ts", `export const word = "first";\n`);
+        write(
+            root,
+            "components/cli/planMain.ts",
+            `import { word } from "./word";\nprocess.stdout.write(JSON.stringify({ word, args: process.argv.slice(2) }) + "\\n");\n`,
+        );
+        return root;
+    }
+    const launch = (root: string, ...args: string[]) =>
+        spawnSync(process.execPath, [path.join(root, "components/cli/launch.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+
+    test("builds when dist/ is missing, runs the compiled entry with the arguments, then reuses the build", () => {
+        const root = project();
+        const first = launch(root, "plan", "manifest.yaml", "--json");
+        expect(first.status).toBe(0);
+        expect(first.stderr).toMatch(/^cred-proxy-plan: components\/cli\/\S+\.ts and 1 more changed since the last build: running npm run build\n$/);
+        expect(JSON.parse(first.stdout)).toEqual({ word: "first", args: ["manifest.yaml", "--json"] });
+
+        const built = fs.statSync(path.join(root, "dist/components/cli/planMain.js")).mtimeMs;
+        const second = launch(root, "plan");
+        expect(second.stderr).toBe("");
+        expect(JSON.parse(second.stdout)).toEqual({ word: "first", args: [] });
+        expect(fs.statSync(path.join(root, "dist/components/cli/planMain.js")).mtimeMs).toBe(built);
+    }, 60_000);
+
+    test("an edited source is rebuilt before it runs: never stale code", () => {
+        const root = project();
+        expect(launch(root, "plan").status).toBe(0);
+        const later = Date.now() / 1000 + 5;
+        write(root, "components/cli/word.ts", `export const word = "second";\n`, later);
+        const run = launch(root, "plan");
+        expect(run.stderr).toContain("components/cli/word.ts changed since the last build");
+        expect(JSON.parse(run.stdout)).toEqual({ word: "second", args: [] });
+    }, 60_000);
+
+    test("a failing build stops it: exit 1, the compiler's errors and one line on stderr, nothing on stdout", () => {
+        const root = project();
+        write(root, "components/cli/word.ts", `export const word: number = "not a number";\n`);
+        const run = launch(root, "plan");
+        expect(run.status).toBe(1);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toContain("error TS2322");
+        expect(run.stderr).toMatch(/cred-proxy-plan: the build failed; fix the errors above, then run this again\n$/);
+    }, 60_000);
+
+    test("an unknown command is refused with the known ones", () => {
+        const run = launch(project(), "deploy");
+        expect(run.status).toBe(2);
+        expect(run.stderr).toBe('launch.js: unknown command "deploy"; one of: plan, bottle\n');
+    });
+});
