@@ -7,18 +7,10 @@ import { createHash, randomBytes } from "crypto";
 import { Socket, connect } from "net";
 import { WHOLE_BODY_LIMIT } from "../../sidecar/proxy";
 import { send } from "./helpers/client";
-import { apiRouteFixture } from "./helpers/inprocess";
-import { assertNoLeaks, fakeToken } from "./helpers/leaks";
+import { apiRouteSuite } from "./helpers/inprocess";
 import { headerValues } from "./helpers/upstream";
 
-const token = fakeToken();
-const fixture = apiRouteFixture(token);
-const setup = fixture.setup;
-
-afterAll(async () => {
-    await fixture.closeAll();
-    assertNoLeaks();
-});
+const { setup } = apiRouteSuite();
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -5,18 +5,11 @@
 import http from "http";
 import { AddressInfo, Server, Socket, createServer } from "net";
 import { send } from "./helpers/client";
-import { apiRouteFixture } from "./helpers/inprocess";
-import { assertNoLeaks, fakeToken } from "./helpers/leaks";
+import { apiRouteSuite } from "./helpers/inprocess";
 import { freePort, headerValues, readBody, startUpstream } from "./helpers/upstream";
 
-const token = fakeToken();
-const fixture = apiRouteFixture(token);
-const setup = fixture.setup;
-
-afterAll(async () => {
-    await fixture.closeAll();
-    assertNoLeaks();
-});
+const fixture = apiRouteSuite();
+const { token, setup } = fixture;
 
 describe("upstream failures", () => {
     test("upstream down gives 502, and the route works again once it is back", async () => {

@@ -4,18 +4,11 @@
  */
 import http, { IncomingMessage } from "http";
 import { send } from "./helpers/client";
-import { apiRouteFixture } from "./helpers/inprocess";
-import { StreamScanner, assertNoLeaks, fakeToken } from "./helpers/leaks";
+import { apiRouteSuite } from "./helpers/inprocess";
+import { StreamScanner } from "./helpers/leaks";
 import { readBody } from "./helpers/upstream";
 
-const token = fakeToken();
-const fixture = apiRouteFixture(token);
-const setup = fixture.setup;
-
-afterAll(async () => {
-    await fixture.closeAll();
-    assertNoLeaks();
-});
+const { setup } = apiRouteSuite();
 
 /** Starts a GET through the proxy and resolves with the response as soon as headers arrive. */
 function open(port: number, path: string, headers: http.OutgoingHttpHeaders = {}) {

@@ -5,7 +5,7 @@ import { Logger } from "../../../sidecar/accessLog";
 import { ProxyConfig } from "../../../sidecar/config";
 import { Route, parseUpstream } from "../../../sidecar/routesFile";
 import { RunningServer, startServer } from "../../../sidecar/server";
-import { scan } from "./leaks";
+import { assertNoLeaks, fakeToken, scan } from "./leaks";
 import { startUpstream } from "./upstream";
 
 export interface InProcessProxy extends RunningServer {
@@ -73,4 +73,18 @@ export function apiRouteFixture(token: string) {
             for (const close of closers.reverse()) await close();
         },
     };
+}
+
+/**
+ * `apiRouteFixture` for a whole test file, with a fresh fake token: after the file's tests,
+ * everything it started is closed and every captured line and answer is checked for leaks.
+ */
+export function apiRouteSuite() {
+    const token = fakeToken();
+    const fixture = apiRouteFixture(token);
+    afterAll(async () => {
+        await fixture.closeAll();
+        assertNoLeaks();
+    });
+    return { token, ...fixture };
 }
