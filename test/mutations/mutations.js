@@ -1,5 +1,6 @@
-// Deliberately broken variants of the component's security properties. Each one must make the
-// named test files fail; one that passes means the suite no longer guards that property.
+// Deliberately broken variants of security properties of the component and the sidecar server.
+// Each one must make the named test files fail; one that passes means the suite no longer
+// guards that property.
 module.exports = [
     {
         name: "token values from the host environment passed in plaintext",
@@ -49,5 +50,33 @@ module.exports = [
         find: 'options: { "com.docker.network.bridge.inhibit_ipv4": "true" },',
         replace: "",
         tests: ["test/component"],
+    },
+    {
+        name: "sidecar: undici's pool lets NODE_TLS_REJECT_UNAUTHORIZED=0 switch verification off",
+        file: "sidecar/upstreamPool.ts",
+        find: "connect: { timeout: this.timeouts.connectTimeoutMs, rejectUnauthorized: true },",
+        replace: "connect: { timeout: this.timeouts.connectTimeoutMs },",
+        tests: ["test/sidecar/tls.test.ts"],
+    },
+    {
+        name: "sidecar: Node's https agent lets NODE_TLS_REJECT_UNAUTHORIZED=0 switch verification off",
+        file: "sidecar/upstreamPool.ts",
+        find: "new https.Agent({ ...options, rejectUnauthorized: true })",
+        replace: "new https.Agent({ ...options })",
+        tests: ["test/sidecar/tls.test.ts"],
+    },
+    {
+        name: "sidecar: the agent's own Authorization reaches the upstream",
+        file: "sidecar/headers.ts",
+        find: 'const AGENT_ONLY = new Set(["authorization", ',
+        replace: "const AGENT_ONLY = new Set([",
+        tests: ["test/sidecar/credentials.test.ts"],
+    },
+    {
+        name: "sidecar: a bodiless POST is replayed on a dropped pooled connection",
+        file: "sidecar/forwardWhole.ts",
+        find: 'const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);',
+        replace: 'const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "POST"]);',
+        tests: ["test/sidecar/failures.test.ts"],
     },
 ];

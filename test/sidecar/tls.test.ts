@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from "fs";
 import { join } from "path";
 import { SIDECAR_DIR } from "./helpers/build";
 import { ChildProxy, startChildProxy } from "./helpers/child";
+import { WHOLE_BODY_LIMIT } from "../../sidecar/proxy";
 import { send } from "./helpers/client";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { TestPki, makeTestPki } from "./helpers/tls";
@@ -75,12 +76,19 @@ test("without the CA the upstream is refused: 502, no plaintext fallback, no req
     expect(child.stderr.some((l) => /upstream error on \/good\/ .*UNABLE_TO_VERIFY_LEAF_SIGNATURE/.test(l))).toBe(true);
 });
 
-test("NODE_TLS_REJECT_UNAUTHORIZED=0 cannot switch verification off", async () => {
-    const child = await proxyWith({ NODE_TLS_REJECT_UNAUTHORIZED: "0" });
-    const before = good.requests.length;
-    const res = await send(child.port, "/good/v1/x");
-    expect(res.status).toBe(502);
-    expect(good.requests.length).toBe(before);
+describe("NODE_TLS_REJECT_UNAUTHORIZED=0 cannot switch verification off", () => {
+    // Each upstream client has its own pool (upstreamPool.ts): undici for requests sent whole,
+    // Node's https agent for streamed bodies.
+    test.each([
+        ["a request sent whole (undici)", {}],
+        ["a streamed upload (Node's client)", { method: "PUT", body: Buffer.alloc(WHOLE_BODY_LIMIT + 1, 0x61) }],
+    ])("%s", async (_name, opts) => {
+        const child = await proxyWith({ NODE_TLS_REJECT_UNAUTHORIZED: "0" });
+        const before = good.requests.length;
+        const res = await send(child.port, "/good/v1/x", opts);
+        expect(res.status).toBe(502);
+        expect(good.requests.length).toBe(before);
+    });
 });
 
 test("no source file disables certificate verification", () => {
