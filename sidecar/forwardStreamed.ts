@@ -15,9 +15,10 @@ import { relay } from "./relay";
 import { timeoutError } from "./upstreamErrors";
 
 /**
- * Forwards `x`, whose body streams from the agent (framed as it came: `Content-Length`, or
- * chunked), with Node's client. `expectContinue`: the agent sent `Expect: 100-continue` and holds
- * its body until our go-ahead. A request with a body is never retried: it cannot be replayed.
+ * Forwards `x` with Node's client, streaming the agent's body as it arrives (framed as it came:
+ * `Content-Length`, or chunked); a bodiless request with `Expect: 100-continue` comes here too.
+ * `expectContinue`: the agent sent that expectation and holds its body until our go-ahead. Not
+ * retried on a dropped connection: a streamed body cannot be replayed.
  */
 export function forwardStreamed(x: Exchange, expectContinue: boolean): void {
     const { deps: settings, req, res, rec } = x;

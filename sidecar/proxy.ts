@@ -2,8 +2,9 @@
  * Forwarding one agent request to its route's upstream: which client carries it.
  *
  * A request whose body is absent or declared small is read whole and sent with undici
- * (forwardWhole.ts), a single write upstream; everything else streams through Node's http client
- * (forwardStreamed.ts), which can relay `Expect: 100-continue` and never holds a body whole.
+ * (forwardWhole.ts), a single write upstream; everything else, and every request that carries
+ * `Expect: 100-continue`, streams through Node's http client (forwardStreamed.ts), which relays
+ * the upstream's 100 and never holds a body whole.
  */
 import { IncomingMessage, ServerResponse } from "http";
 import { AccessRecord } from "./accessLog";
@@ -45,14 +46,17 @@ export function forward(
         if (!req.complete) req.socket.destroy();
     });
 
-    if (!facts.withBody) {
+    // undici refuses an `Expect` header, so the expectation always goes through Node's client,
+    // with or without a body.
+    const small = facts.bodyLength !== undefined && facts.bodyLength <= WHOLE_BODY_LIMIT;
+    if (!expectContinue && !facts.withBody) {
         forwardWhole(x, null);
-    } else if (!expectContinue && facts.bodyLength !== undefined && facts.bodyLength <= WHOLE_BODY_LIMIT) {
+    } else if (!expectContinue && small) {
         collectBody(req, (n) => (rec.bytesIn += n), (body) => forwardWhole(x, body));
     } else {
         // Node parsed and de-chunked the agent's body; say so explicitly, or Node would send a
         // GET body unframed and the upstream would read it as a second request.
-        if (!facts.contentLength) headers.push("Transfer-Encoding", "chunked");
+        if (facts.withBody && !facts.contentLength) headers.push("Transfer-Encoding", "chunked");
         forwardStreamed(x, expectContinue);
     }
 }

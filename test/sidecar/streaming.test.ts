@@ -130,6 +130,13 @@ describe("Expect: 100-continue", () => {
         expect(events).toEqual(["upstream saw expect=100-continue", "upstream sent 100", "agent got 100"]);
     });
 
+    test("a request without a body may carry the expectation too: it reaches the upstream", async () => {
+        const { upstream, proxy } = await setup();
+        const res = await send(proxy.port, "/api/info/refs", { headers: { Expect: "100-continue" } });
+        expect(res.status).toBe(200);
+        expect(upstream.requests.map((r) => [r.method, r.url, r.headers.expect])).toEqual([["GET", "/info/refs", "100-continue"]]);
+    });
+
     test("a final answer without 100 reaches the agent, which never sends its body", async () => {
         const { upstream, proxy } = await setup();
         let bodyBytes = 0;
