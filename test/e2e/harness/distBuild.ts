@@ -4,29 +4,24 @@
  * while another one hashes or copies it).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { mkdirSync, rmdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 /** Root of the repository (this file is test/e2e/harness/distBuild.ts). */
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
+const { staleSources } = require("../../../components/cli/launch.js") as {
+    staleSources: (root: string, dirs?: string[]) => string[];
+};
 
 /**
  * True when every `sidecar/*.ts` has a compiled `dist/sidecar/*.js` newer than it and than the
- * tsconfig files: then `npm run build` would not change what the image copies.
+ * tsconfig files: then `npm run build` would not change what the image copies. The same check
+ * `npm run plan` makes before running the compiled code (components/cli/launch.js).
  */
 export function distSidecarUpToDate(root = REPO_ROOT): boolean {
-    const src = path.join(root, "sidecar");
-    const out = path.join(root, "dist", "sidecar");
-    if (!existsSync(out)) return false;
-    const configs = ["tsconfig.json", "tsconfig.build.json"].map((f) => path.join(root, f)).filter((f) => existsSync(f));
-    const sources = readdirSync(src).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
-    return sources.every((f) => {
-        const js = path.join(out, f.replace(/\.ts$/, ".js"));
-        if (!existsSync(js)) return false;
-        const built = statSync(js).mtimeMs;
-        return [path.join(src, f), ...configs].every((input) => statSync(input).mtimeMs <= built);
-    });
+    return staleSources(root, ["sidecar"]).length === 0;
 }
 
 /**
