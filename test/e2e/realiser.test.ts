@@ -22,6 +22,7 @@ import {
     httpFrom,
     parseGoDuration,
     plan,
+    processStatuses,
     resolveFrom,
     sweepLeftovers,
     unwrapSecrets,
@@ -226,28 +227,6 @@ describeDocker("realiser on a real engine", () => {
     afterAll(async () => {
         await run.teardown();
     }, 120_000);
-
-    /** /proc/<pid>/status of every process in the container, as maps. */
-    async function processStatuses(c: RealisedContainer): Promise<Record<string, string>[]> {
-        const script = `
-            const fs = require("fs");
-            const out = [];
-            for (const pid of fs.readdirSync("/proc").filter((p) => /^\\d+$/.test(p))) {
-                try {
-                    const s = {};
-                    for (const line of fs.readFileSync("/proc/" + pid + "/status", "utf8").split("\\n")) {
-                        const i = line.indexOf(":");
-                        if (i > 0) s[line.slice(0, i)] = line.slice(i + 1).trim();
-                    }
-                    out.push(s);
-                } catch (e) { /* exited meanwhile */ }
-            }
-            process.stdout.write(JSON.stringify(out));
-        `;
-        const r = await execIn(c, ["node", "-e", script]);
-        expect(r).toMatchObject({ exitCode: 0 });
-        return JSON.parse(r.stdout) as Record<string, string>[];
-    }
 
     it("creates the networks with the declared settings and the run label", async () => {
         const internal = await docker().getNetwork(realised.network("internal").id).inspect();
