@@ -67,7 +67,9 @@ export type Outcome =
     | "ok" // response fully sent
     | "refused" // answered by the proxy itself (4xx/5xx before any upstream contact)
     | "upstream_error" // 502/504 or a response cut short by the upstream
-    | "client_aborted"; // the agent went away before the response was complete
+    | "client_aborted" // the agent went away before the response was complete
+    | "client_timeout" // the agent stopped sending its body or reading the response
+    | "shutdown"; // the proxy stopped (drain bound or a second signal) before the response was complete
 
 /** Accumulates one request's facts and writes its access line once, when the exchange closes. */
 export class AccessRecord {

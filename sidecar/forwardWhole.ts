@@ -1,6 +1,6 @@
 /**
- * Forwarding over undici, for requests whose body is absent or already read whole: nearly all
- * API traffic. undici's dispatch API parses responses with llhttp and keeps none of Node's
+ * The undici transport, for requests whose body is absent or already read whole: nearly all API
+ * traffic. undici's dispatch API parses responses with llhttp and keeps none of Node's
  * per-request stream objects on the upstream side, which halves what a request costs there
  * (docs/benchmarks.md); the response still streams chunk by chunk with back-pressure.
  *
@@ -10,8 +10,9 @@
  */
 import type { Dispatcher } from "undici";
 import { logEvent } from "./accessLog";
-import { Exchange, failExchange, flushHeadSoon, invalidHeaderError, writeResponseHead } from "./exchange";
+import type { Exchange } from "./exchange";
 import { noteRelayed } from "./memory";
+import { invalidResponseError } from "./upstreamErrors";
 
 /** Methods a proxy may retry on its own (RFC 9110 9.2.2), and then only without a body. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
@@ -26,30 +27,27 @@ function latin1(raw: Buffer[]): string[] {
 
 /** Forwards `x` with undici; `body` is the agent's whole body, or null when it sent none. */
 export function forwardWhole(x: Exchange, body: Buffer | null): void {
-    const { deps, req, res, rec } = x;
+    const { ctx, req, res, rec } = x;
     const { route, upstreamTarget } = x.match;
     const method = req.method ?? "GET";
-    let abortUpstream: ((err?: Error) => void) | undefined;
     let responding = false;
-    let finished = false;
 
     const start = (attempt: number): void => {
         const handler: Dispatcher.DispatchHandler = {
             onConnect(abort) {
-                abortUpstream = abort;
-                if (res.destroyed) abort();
+                // The agent went away (or we cut it off): nothing may keep talking to the upstream for it.
+                x.onAbort(() => abort());
             },
             onHeaders(status, rawHeaders, resume) {
                 if (status < 200) return true; // informational: the final answer follows
                 responding = true;
                 if (res.destroyed) return false;
-                if (!writeResponseHead(x, status, latin1(rawHeaders))) {
-                    abortUpstream?.();
-                    failExchange(x, invalidHeaderError());
+                if (!x.writeHead(status, latin1(rawHeaders))) {
+                    x.fail(invalidResponseError());
                     return false;
                 }
                 res.on("drain", resume);
-                flushHeadSoon(x);
+                x.flushHeadSoon();
                 return true;
             },
             onData(chunk) {
@@ -58,39 +56,34 @@ export function forwardWhole(x: Exchange, body: Buffer | null): void {
                 return res.write(chunk);
             },
             onComplete() {
-                finished = true;
+                x.upstreamDone();
                 res.end();
             },
             onError(err) {
-                finished = true;
                 if (res.destroyed) return;
                 if (!responding) {
                     const code = (err as NodeJS.ErrnoException).code ?? "";
                     if (attempt === 1 && body === null && IDEMPOTENT.has(method) && RETRYABLE.has(code)) {
-                        finished = false;
                         return start(2);
                     }
-                    return failExchange(x, err);
+                    x.upstreamDone();
+                    return x.fail(err);
                 }
                 // The response broke off after it started: cut the agent's side too, so a
                 // truncated body can never pass for a complete one.
+                x.upstreamDone();
                 if (!res.headersSent || res.writableEnded) return;
                 rec.mark("upstream_error", "RESPONSE_ABORTED");
-                logEvent(deps.logger, `upstream ${route.upstream.host} cut a response on ${route.path}`);
+                logEvent(ctx.logger, `upstream ${route.upstream.host} cut a response on ${route.path}`);
                 res.destroy();
             },
         };
         try {
-            deps.pool.poolFor(route.upstream).dispatch({ path: upstreamTarget, method, headers: x.headers, body }, handler);
+            ctx.pool.poolFor(route.upstream).dispatch({ path: upstreamTarget, method, headers: x.headers, body }, handler);
         } catch (err) {
-            failExchange(x, err);
+            x.fail(err);
         }
     };
-
-    // The agent went away (or we cut it off): nothing may keep talking to the upstream for it.
-    res.once("close", () => {
-        if (!finished) abortUpstream?.();
-    });
 
     start(1);
 }

@@ -21,12 +21,38 @@ const HOP_BY_HOP = new Set([
 
 /**
  * Agent fields that never reach an upstream:
- * - credentials, because the route's own token replaces them;
- * - cookies, because every route shares the proxy's single origin from the agent's point of
- *   view, so a cookie one upstream set would otherwise be sent to all the others;
- * - forwarding metadata, which the agent could forge and the upstream has no use for.
+ * - credentials, because the route's own token replaces them, and every header some service
+ *   behind the proxy reads as one (GitLab's `Private-Token` and `Job-Token`, `X-Auth-Token`): sent
+ *   alongside the injected token, it would let a token the agent holds act through the proxy;
+ * - cookies (`Cookie` and the obsolete `Cookie2`), because every route shares the proxy's single
+ *   origin from the agent's point of view, so a cookie one upstream set would otherwise be sent to
+ *   all the others;
+ * - forwarding metadata, which the agent could forge and the upstream has no use for;
+ * - overrides of the target or the method that frameworks honour behind a proxy (IIS and
+ *   Symfony's `X-Original-URL`/`X-Rewrite-URL`, Rails and Express's `X-HTTP-Method-Override` and
+ *   kin, `X-Host`): the request the proxy checked must be the request the upstream serves.
  */
-const AGENT_ONLY = new Set(["authorization", "proxy-authorization", "x-api-key", "cookie", "forwarded", "x-real-ip"]);
+const AGENT_ONLY = new Set([
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "private-token",
+    "job-token",
+    "x-auth-token",
+    "cookie",
+    "cookie2",
+    "forwarded",
+    "x-real-ip",
+    "x-host",
+    "x-original-host",
+    "x-original-url",
+    "x-original-uri",
+    "x-rewrite-url",
+    "x-override-url",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+]);
 
 /** Upstream fields the agent never sees (cookies: same single-origin reason as above). */
 const UPSTREAM_ONLY = new Set(["set-cookie", "set-cookie2"]);
@@ -77,19 +103,45 @@ export function upstreamRequestHeaders(raw: string[], route: Route): string[] {
 }
 
 /**
- * Response headers for the agent. Besides hop-by-hop fields and cookies, any field whose value
- * contains the route's token is dropped: an upstream that reflects request headers (a debugging
- * echo endpoint, a redirect carrying the credential) must not hand the token to the agent. Bodies
- * are streamed untouched and cannot be scrubbed; see README.
+ * Finds any of the proxy's tokens in text from an upstream. Every route's token is looked for,
+ * not just the answering route's: when two routes share an upstream, one route's token reflected
+ * to the other's agent is as much a leak. The search ignores case (a token echoed in another case
+ * is still shown) and also looks for each token percent-encoded, as a URL in `Location` would
+ * carry it.
  */
-export function agentResponseHeaders(raw: string[], token: string): { headers: string[]; scrubbed: number } {
+export class TokenMatcher {
+    private readonly forms: string[];
+
+    constructor(tokens: readonly string[]) {
+        const forms = new Set<string>();
+        for (const token of tokens) {
+            forms.add(token.toLowerCase());
+            forms.add(encodeURIComponent(token).toLowerCase());
+        }
+        this.forms = [...forms];
+    }
+
+    foundIn(text: string): boolean {
+        const lower = text.toLowerCase();
+        for (const form of this.forms) if (lower.includes(form)) return true;
+        return false;
+    }
+}
+
+/**
+ * Response headers for the agent. Besides hop-by-hop fields and cookies, any field whose name or
+ * value carries a token is dropped: an upstream that reflects request headers (a debugging echo
+ * endpoint, a redirect carrying the credential, a header named after it) must not hand a token to
+ * the agent. Bodies are streamed untouched and cannot be scrubbed; see README.
+ */
+export function agentResponseHeaders(raw: string[], tokens: TokenMatcher): { headers: string[]; scrubbed: number } {
     const { names, named } = lowerNames(raw);
     const headers: string[] = [];
     let scrubbed = 0;
     for (let i = 0; i < raw.length; i += 2) {
         const name = names[i >> 1];
         if (HOP_BY_HOP.has(name) || UPSTREAM_ONLY.has(name) || named?.has(name)) continue;
-        if (raw[i + 1].includes(token)) {
+        if (tokens.foundIn(raw[i + 1]) || tokens.foundIn(name)) {
             scrubbed++;
             continue;
         }

@@ -6,6 +6,7 @@
  * stack trace: the line is what an operator reads in `docker logs`, and a trace could quote
  * configuration it should not.
  */
+import { onStopSignals } from "./signals"; // first: it guards SIGUSR1 from the earliest moment
 import { errorCode, logEvent, processLogger } from "./accessLog";
 import { ConfigError, ProxyConfig, USAGE, loadConfig } from "./config";
 import { startServer } from "./server";
@@ -40,15 +41,18 @@ async function main(argv: string[]): Promise<void> {
         return;
     }
 
-    const stop = (signal: string): void => {
+    onStopSignals(processLogger, (signal, again) => {
+        if (again) {
+            logEvent(processLogger, `${signal} received again: cutting the requests still in flight`);
+            void running.shutdown({ now: true });
+            return;
+        }
         logEvent(processLogger, `${signal} received: draining in-flight requests`);
         void running.shutdown().then(() => {
             logEvent(processLogger, "stopped");
             process.exit(0);
         });
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    });
 }
 
 // A crash reports its kind only: messages of unexpected errors are not vetted for secrets.

@@ -4,6 +4,7 @@
  * Each falls back to V8's default should the flag be refused; the server then works as before,
  * with a larger peak.
  */
+import { readFileSync } from "fs";
 import v8 from "v8";
 import vm from "vm";
 
@@ -49,4 +50,24 @@ export function useBaselineWasmCompiler(): void {
     } catch {
         // V8's default tiering, with the larger peak.
     }
+}
+
+/**
+ * The memory limit of the container the server runs in, in bytes, or undefined when there is
+ * none (or no cgroup to ask). cgroup v2 says `max` for none; v1 says a number near 2^63.
+ */
+export function containerMemoryLimit(
+    read: (file: string) => string = (file) => readFileSync(file, "utf8"),
+): number | undefined {
+    for (const file of ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) {
+        let text: string;
+        try {
+            text = read(file).trim();
+        } catch {
+            continue;
+        }
+        const bytes = Number(text);
+        return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+    }
+    return undefined;
 }

@@ -10,6 +10,7 @@ import { Socket } from "net";
 /** Error kinds: the `error.type` field of every JSON error body. */
 export type ErrorType =
     | "bad_request"
+    | "request_timeout"
     | "not_found"
     | "method_not_allowed"
     | "upgrade_not_supported"

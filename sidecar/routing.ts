@@ -9,7 +9,10 @@
  */
 import { Route } from "./routesFile";
 
-export type TargetCheck = { ok: true; path: string; query: string } | { ok: false; reason: string };
+export type TargetCheck =
+    | { ok: true; path: string; query: string }
+    /** `refusal`: the access log's reason, `target` or `query_credential`. */
+    | { ok: false; reason: string; refusal: "target" | "query_credential" };
 
 export interface RouteMatch {
     route: Route;
@@ -26,6 +29,16 @@ const ENCODED = /%[0-9A-Fa-f]{2}/;
 const QUERY_CHARS = /^[\x21-\x22\x24-\x5b\x5d-\x7e]*$/;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\x00-\x1f\x7f]/;
+/**
+ * Query parameters that services behind the proxy read as credentials, some of them before the
+ * Authorization header (Gitea reads `token` and `access_token` first; OAuth 2 resource servers
+ * may read `access_token`, RFC 6750 2.3; GitLab reads `private_token`). One the agent sent would
+ * let a token it holds act through the proxy, so requests carrying one are refused.
+ */
+const CREDENTIAL_PARAMS = new Set(["access_token", "token", "private_token", "api_key", "apikey"]);
+// A query can only name one of them if it mentions one of these, or encodes something.
+const MAY_NAME_CREDENTIAL = /token|key|%/i;
+
 // Each round undoes one layer of percent-encoding; anything still encoded after that is refused
 // rather than guessed about.
 const MAX_DECODE_ROUNDS = 3;
@@ -33,27 +46,55 @@ const MAX_DECODE_ROUNDS = 3;
 /** Checks a raw request target (`req.url`) and splits it into path and query (with its "?"). */
 export function checkTarget(target: string): TargetCheck {
     if (!target.startsWith("/")) {
-        return { ok: false, reason: "request target must be a path (absolute-form and authority-form are refused)" };
+        return refused("request target must be a path (absolute-form and authority-form are refused)");
     }
     const q = target.indexOf("?");
     const path = q === -1 ? target : target.slice(0, q);
     const query = q === -1 ? "" : target.slice(q);
-    if (!PATH_CHARS.test(path)) return { ok: false, reason: "path contains a character that must be percent-encoded" };
-    if (BAD_PERCENT.test(path)) return { ok: false, reason: "path contains a malformed percent-escape" };
-    if (path.includes("//")) return { ok: false, reason: "path contains an empty segment" };
+    if (!PATH_CHARS.test(path)) return refused("path contains a character that must be percent-encoded");
+    if (BAD_PERCENT.test(path)) return refused("path contains a malformed percent-escape");
+    if (path.includes("//")) return refused("path contains an empty segment");
     if (!QUERY_CHARS.test(query.slice(1))) {
-        return { ok: false, reason: "query contains a character that must be percent-encoded" };
+        return refused("query contains a character that must be percent-encoded");
+    }
+    const credential = credentialParam(query);
+    if (credential !== undefined) {
+        return {
+            ok: false,
+            reason: `query parameter "${credential}" is a credential: the proxy sends the route's own, remove it`,
+            refusal: "query_credential",
+        };
     }
     let view = path;
     for (let round = 0; ; round++) {
-        if (hasDotSegment(view)) return { ok: false, reason: 'path contains a "." or ".." segment' };
-        if (view.includes("\\")) return { ok: false, reason: "path contains a backslash" };
-        if (CONTROL.test(view)) return { ok: false, reason: "path contains a control character" };
+        if (hasDotSegment(view)) return refused('path contains a "." or ".." segment');
+        if (view.includes("\\")) return refused("path contains a backslash");
+        if (CONTROL.test(view)) return refused("path contains a control character");
         if (!ENCODED.test(view)) break;
-        if (round === MAX_DECODE_ROUNDS) return { ok: false, reason: "path is percent-encoded too many times" };
+        if (round === MAX_DECODE_ROUNDS) return refused("path is percent-encoded too many times");
         view = percentDecode(view);
     }
     return { ok: true, path, query };
+}
+
+function refused(reason: string): TargetCheck {
+    return { ok: false, reason, refusal: "target" };
+}
+
+/**
+ * The credential parameter `query` (with its "?") names, in our own spelling, or undefined. Names
+ * are compared as servers read them: "+" as a space, percent-escapes decoded once, any case,
+ * "&" or ";" between pairs, and a trailing "[]" (Rails' array form) ignored.
+ */
+function credentialParam(query: string): string | undefined {
+    if (query.length < 2 || !MAY_NAME_CREDENTIAL.test(query)) return undefined;
+    for (const pair of query.slice(1).split(/[&;]/)) {
+        const eq = pair.indexOf("=");
+        const raw = (eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, " ");
+        const name = percentDecode(raw).toLowerCase().replace(/\[\]$/, "");
+        if (CREDENTIAL_PARAMS.has(name)) return name;
+    }
+    return undefined;
 }
 
 /** True when a segment, split on "/" or "\" and ignoring ";params", is "." or "..". */

@@ -1,18 +1,23 @@
 /**
- * The HTTP server: request triage, health endpoint, refusals and graceful shutdown.
+ * The HTTP server: connections, request triage, the health endpoint, refusals and graceful
+ * shutdown.
  *
  * Everything that can be refused is refused here, before an upstream is chosen, let alone
- * contacted. Only requests that pass every check reach `forward`.
+ * contacted. Requests that pass become exchanges (exchange.ts), run in order by their agent
+ * connection (agentConnection.ts).
  */
 import http, { IncomingMessage, ServerResponse } from "http";
 import { AddressInfo, Socket } from "net";
+import { AgentConnection } from "./agentConnection";
 import { AccessRecord, Logger, errorCode, logEvent, processLogger } from "./accessLog";
 import { ProxyConfig } from "./config";
 import { HEALTH_PATH } from "./contract";
-import { requestHeaderFacts } from "./headers";
-import { UpstreamPool, forward } from "./proxy";
+import { Exchange, ExchangeContext } from "./exchange";
+import { TokenMatcher, requestHeaderFacts } from "./headers";
 import { sendError, sendHealth, sendRawError } from "./responses";
 import { RouteTable, checkTarget } from "./routing";
+import { StallWatch } from "./stallWatch";
+import { UpstreamPool } from "./upstreamPool";
 
 /** Methods worth forwarding. TRACE is excluded on purpose: it echoes the injected token back. */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -20,8 +25,11 @@ const ALLOW = [...METHODS].join(", ");
 
 export interface ProxyServer {
     server: http.Server;
-    /** Stops accepting, waits for in-flight requests (at most `drainTimeoutMs`), then closes. */
-    shutdown(): Promise<void>;
+    /**
+     * Stops accepting, waits for in-flight requests (at most `drainTimeoutMs`), then closes.
+     * `{ now: true }` (a second stop signal) cuts what is still in flight at once.
+     */
+    shutdown(options?: { now?: boolean }): Promise<void>;
 }
 
 export interface RunningServer extends ProxyServer {
@@ -34,47 +42,85 @@ type SocketWithResponse = Socket & { _httpMessage?: ServerResponse };
 export function createProxyServer(config: ProxyConfig, logger: Logger = processLogger): ProxyServer {
     const table = new RouteTable(config.routes);
     const pool = new UpstreamPool(config);
+    const stalls = new StallWatch(config.agentTimeoutMs);
     let closing = false;
-    let active = 0;
-    let drained: (() => void) | undefined;
-    const settings = { ...config, pool, logger, closing: () => closing };
+    const inFlight = new Set<Exchange>();
+    let connections = 0;
+    let limitLoggedAt = 0;
+    // While shutting down: what to do once the last exchange has ended.
+    let whenIdle: (() => void) | undefined;
+    const ctx: ExchangeContext = {
+        ...config,
+        pool,
+        logger,
+        stalls,
+        tokens: new TokenMatcher(config.routes.map((r) => r.token)),
+        closing: () => closing,
+    };
 
     const server = http.createServer({
         // No limit on the whole request: multi-GB uploads are legitimate. Headers must still
-        // arrive promptly.
+        // arrive promptly; a body that stops arriving is the stall sweep's.
         requestTimeout: 0,
         headersTimeout: 60_000,
         insecureHTTPParser: false,
         noDelay: true,
     });
 
+    let unguardedLogged = false;
+    server.on("connection", (socket: Socket) => {
+        const conn = new AgentConnection(socket, logger);
+        if (!conn.guarded && !unguardedLogged) {
+            unguardedLogged = true;
+            logEvent(logger, "this Node.js parser cannot be stopped early: pipelined floods cost more memory");
+        }
+        connections++;
+        socket.once("close", () => connections--);
+        if (connections > config.maxConnections) {
+            // Answered rather than dropped, cheaply: nothing on this socket is read or forwarded.
+            conn.closeAfterResponse();
+            sendRawError(socket, 503, "service_unavailable", "too many connections to the proxy");
+            if (Date.now() - limitLoggedAt > 1_000) {
+                limitLoggedAt = Date.now();
+                logEvent(logger, `connection limit (${config.maxConnections}) reached: new connections get 503`);
+            }
+        }
+    });
+
     const handle = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
+        const conn = AgentConnection.of(req.socket);
+        if (!conn?.admit(res)) {
+            // Unanswered, but its body is read and dropped: left unread, it would turn the close
+            // into a reset that can destroy the answer the agent was already sent.
+            req.resume();
+            return;
+        }
         const check = checkTarget(req.url ?? "");
         if (check.ok && check.path === HEALTH_PATH) {
             if (req.method === "GET" || req.method === "HEAD") return sendHealth(res, closing);
+            conn.closeAfterResponse();
             return sendError(res, 405, "method_not_allowed", "use GET", { Allow: "GET, HEAD" });
         }
-        const rec = new AccessRecord(logger, req.method ?? "");
-        active++;
-        res.once("close", () => {
-            active--;
-            if (!res.writableFinished) rec.mark("client_aborted");
-            // Deferred so that the forwarder's own close and abort handlers have had their say.
-            setImmediate(() => rec.write(res.headersSent ? res.statusCode : 499));
+        const x = new Exchange(ctx, req, res, expectContinue, (ended) => {
+            inFlight.delete(ended);
+            conn.ended(ended);
             if (closing) {
                 server.closeIdleConnections();
-                if (active === 0) drained?.();
+                if (inFlight.size === 0) whenIdle?.();
             }
         });
-        const refuse = (status: number, type: Parameters<typeof sendError>[2], message: string, reason: string) => {
-            rec.mark("refused", reason);
-            sendError(res, status, type, message, status === 405 ? { Allow: ALLOW } : {});
+        inFlight.add(x);
+        conn.track(x);
+        const refuse = (status: number, type: Parameters<Exchange["refuse"]>[1], message: string, reason: string) => {
+            // The refusal closes the connection; whatever the agent pipelined after it is not read.
+            conn.closeAfterResponse();
+            x.refuse(status, type, message, reason, status === 405 ? { Allow: ALLOW } : {});
         };
 
         // One pass over the raw headers; `req.headers` is never built.
         const facts = requestHeaderFacts(req.rawHeaders);
         if (facts.framing) return refuse(400, "bad_request", `ambiguous message length: ${facts.framing}`, "framing");
-        if (!check.ok) return refuse(400, "bad_request", check.reason, "target");
+        if (!check.ok) return refuse(400, "bad_request", check.reason, check.refusal);
         if (facts.upgrade) {
             return refuse(501, "upgrade_not_supported", "protocol upgrades are not supported", "upgrade");
         }
@@ -83,16 +129,17 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
         const match = table.match(check.path, check.query);
         if (!match) return refuse(404, "not_found", "no route for this path", "no_route");
 
-        rec.route = match.route.path;
-        rec.upstream = match.route.upstream.host;
-        forward(settings, req, res, match, rec, expectContinue, facts);
+        x.route(match, facts);
+        conn.run(x);
     };
 
     server.on("request", (req, res) => handle(req, res, false));
     // Node answers 100 itself unless asked; we relay the upstream's decision instead.
     server.on("checkContinue", (req, res) => handle(req, res, true));
-    // Without a listener Node drops CONNECT silently; say why instead.
+    // Without a listener Node drops CONNECT silently; say why instead. The socket keeps the error
+    // listener its AgentConnection gave it at accept.
     server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+        AgentConnection.of(socket)?.closeAfterResponse();
         const rec = new AccessRecord(logger, "CONNECT");
         rec.mark("refused", "connect");
         rec.write(405);
@@ -111,22 +158,34 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
     });
 
     let stopping: Promise<void> | undefined;
-    const shutdown = (): Promise<void> => {
+    let stopNow: (() => void) | undefined;
+    const shutdown = (options: { now?: boolean } = {}): Promise<void> => {
+        if (stopping && options.now) stopNow?.();
         stopping ??= new Promise<void>((resolve) => {
             closing = true;
             server.close();
             server.closeIdleConnections();
-            const finish = (): void => {
+            let stopped = false;
+            const stop = (): void => {
+                if (stopped) return;
+                stopped = true;
                 clearTimeout(bound);
+                stalls.stop();
+                for (const x of inFlight) x.rec.mark("shutdown");
                 server.closeAllConnections();
                 pool.destroy();
-                // After the access lines of the last requests, which are written on the next
-                // check phase (see `handle`): the caller exits the process when this resolves.
-                setImmediate(resolve);
+                // The caller exits the process when this resolves, so first the exchanges just cut
+                // must end (their sockets close in a later phase of the event loop) and the
+                // batched logger must write their access lines, on the check phase after that.
+                const exit = (): void => void setImmediate(resolve);
+                if (inFlight.size === 0) return exit();
+                whenIdle = exit;
+                setTimeout(exit, 1_000).unref();
             };
-            const bound = setTimeout(finish, config.drainTimeoutMs);
-            drained = finish;
-            if (active === 0) finish();
+            stopNow = stop;
+            whenIdle = stop;
+            const bound = setTimeout(stop, options.now ? 0 : config.drainTimeoutMs);
+            if (inFlight.size === 0) stop();
         });
         return stopping;
     };

@@ -20,6 +20,15 @@ export function timeoutError(code: string): Error {
     return Object.assign(new Error(code), { code });
 }
 
+/**
+ * The error a transport fails an exchange with when the upstream's response cannot be relayed:
+ * a header Node refuses to write, or (`CRED_PROXY_UNEXPECTED_UPGRADE`) a 101 to a request that
+ * asked for no upgrade.
+ */
+export function invalidResponseError(code = "HPE_INVALID_HEADER"): Error {
+    return Object.assign(new Error("invalid upstream response"), { code });
+}
+
 const TIMEOUTS: Record<string, string> = {
     CRED_PROXY_CONNECT_TIMEOUT: "connecting to the upstream timed out",
     CRED_PROXY_HEADERS_TIMEOUT: "the upstream did not answer in time",
@@ -59,6 +68,9 @@ export function classifyUpstreamError(err: unknown): UpstreamProblem {
             message: `the upstream's TLS certificate could not be verified (${code})`,
             reason: code,
         };
+    }
+    if (code === "CRED_PROXY_UNEXPECTED_UPGRADE") {
+        return { status: 502, type: "bad_gateway", message: "the upstream switched protocols unasked", reason: code };
     }
     if (code.startsWith("HPE_") || INVALID_RESPONSE.has(code)) {
         return { status: 502, type: "bad_gateway", message: "the upstream sent an invalid HTTP response", reason: code };

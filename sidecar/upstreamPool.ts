@@ -1,7 +1,7 @@
 /**
  * Keep-alive connection pools to the upstreams, one set per origin.
  *
- * Two clients share the work (see proxy.ts): undici's `Pool` carries every request whose body is
+ * Two clients share the work (see Exchange.start): undici's `Pool` carries every request whose body is
  * absent or small enough to be sent whole, which is nearly all API traffic; Node's own http
  * client carries streamed uploads and `Expect: 100-continue`, which undici cannot relay.
  */
@@ -30,6 +30,14 @@ export interface PoolTimeouts {
 // seconds, and reusing a connection the server is closing fails the request.
 const IDLE_CONNECTION_MS = 4_000;
 
+/**
+ * Connections each pool opens to one origin at most; further requests wait for one to be free.
+ * Each holds buffers and parser state (undici's about 150 kB under load), so without a bound
+ * the agent's concurrency would set the proxy's memory. A bottle's agent runs a handful of
+ * requests at once; 64 long model streams per origin are far beyond that.
+ */
+export const MAX_CONNECTIONS_PER_ORIGIN = 64;
+
 export class UpstreamPool {
     private readonly agents = new Map<string, http.Agent>();
     private readonly pools = new Map<string, Pool>();
@@ -42,7 +50,12 @@ export class UpstreamPool {
     agentFor(upstream: Upstream): http.Agent {
         let agent = this.agents.get(upstream.origin);
         if (!agent) {
-            const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const };
+            const options = {
+                keepAlive: true,
+                timeout: IDLE_CONNECTION_MS,
+                scheduling: "lifo" as const,
+                maxSockets: MAX_CONNECTIONS_PER_ORIGIN,
+            };
             // rejectUnauthorized is set explicitly so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the
             // environment cannot switch verification off. CAs: Node's bundle plus NODE_EXTRA_CA_CERTS.
             agent =
@@ -68,6 +81,7 @@ export class UpstreamPool {
                 keepAliveTimeout: IDLE_CONNECTION_MS,
                 keepAliveMaxTimeout: IDLE_CONNECTION_MS,
                 pipelining: 1,
+                connections: MAX_CONNECTIONS_PER_ORIGIN,
             });
             this.pools.set(upstream.origin, pool);
         }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "crypto";
 import { Socket, connect } from "net";
-import { WHOLE_BODY_LIMIT } from "../../sidecar/proxy";
+import { WHOLE_BODY_LIMIT } from "../../sidecar/exchange";
 import { send } from "./helpers/client";
 import { apiRouteSuite } from "./helpers/inprocess";
 import { headerValues } from "./helpers/upstream";

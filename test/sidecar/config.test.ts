@@ -1,7 +1,15 @@
 /**
  * Routes-file validation, token resolution and settings parsing, as units.
  */
-import { ConfigError, DEFAULT_HEADERS_TIMEOUT_MS, loadConfig, parseArgs } from "../../sidecar/config";
+import {
+    ConfigError,
+    DEFAULT_AGENT_TIMEOUT_MS,
+    DEFAULT_HEADERS_TIMEOUT_MS,
+    defaultMaxConnections,
+    loadConfig,
+    parseArgs,
+} from "../../sidecar/config";
+import { containerMemoryLimit } from "../../sidecar/memory";
 import { DEFAULT_PORT } from "../../sidecar/contract";
 import { parseRoutesFile, parseUpstream, resolveTokens } from "../../sidecar/routesFile";
 import { writeRoutesFile } from "./helpers/child";
@@ -148,7 +156,46 @@ describe("settings", () => {
     test("defaults apply when nothing is set", () => {
         const routes = writeRoutesFile({ routes: [good] });
         const config = loadConfig(["--routes", routes], { CRED_PROXY_TOKEN_0: "fake-x" });
-        expect(config).toMatchObject({ port: DEFAULT_PORT, host: undefined, headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS });
+        expect(config).toMatchObject({
+            port: DEFAULT_PORT,
+            host: undefined,
+            headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+            agentTimeoutMs: DEFAULT_AGENT_TIMEOUT_MS,
+        });
+    });
+
+    test("the agent timeout and the connection limit come from flags or the environment", () => {
+        const routes = writeRoutesFile({ routes: [good] });
+        const env = { CRED_PROXY_TOKEN_0: "fake-x", CRED_PROXY_AGENT_TIMEOUT_MS: "5000", CRED_PROXY_MAX_CONNECTIONS: "10" };
+        expect(loadConfig(["--routes", routes], env)).toMatchObject({ agentTimeoutMs: 5_000, maxConnections: 10 });
+        expect(loadConfig(["--routes", routes, "--max-connections", "20", "--agent-timeout-ms=7"], env)).toMatchObject({
+            agentTimeoutMs: 7,
+            maxConnections: 20,
+        });
+    });
+
+    test("without a setting, the connection limit follows the container's memory", () => {
+        const routes = writeRoutesFile({ routes: [good] });
+        const env = { CRED_PROXY_TOKEN_0: "fake-x" };
+        expect(loadConfig(["--routes", routes], env, 256 * 1024 * 1024).maxConnections).toBe(1_024);
+        expect(loadConfig(["--routes", routes], env, 128 * 1024 * 1024).maxConnections).toBe(409);
+        expect(loadConfig(["--routes", routes], env, undefined).maxConnections).toBe(1_024);
+        expect(defaultMaxConnections(64 * 1024 * 1024)).toBe(16);
+        expect(defaultMaxConnections(8 * 1024 * 1024 * 1024)).toBe(1_024);
+    });
+
+    test.each([
+        ["cgroup v2 with a limit", { "/sys/fs/cgroup/memory.max": "268435456\n" }, 268_435_456],
+        ["cgroup v2 without one", { "/sys/fs/cgroup/memory.max": "max\n" }, undefined],
+        ["cgroup v1 with a limit", { "/sys/fs/cgroup/memory/memory.limit_in_bytes": "134217728\n" }, 134_217_728],
+        ["cgroup v1 without one", { "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n" }, undefined],
+        ["no cgroup files", {}, undefined],
+    ])("the container's memory limit: %s", (_name, files: Record<string, string>, limit) => {
+        const read = (file: string): string => {
+            if (file in files) return files[file];
+            throw Object.assign(new Error("absent"), { code: "ENOENT" });
+        };
+        expect(containerMemoryLimit(read)).toBe(limit);
     });
 
     test.each([
@@ -159,6 +206,9 @@ describe("settings", () => {
         [{ CRED_PROXY_HEADERS_TIMEOUT_MS: "1.5" }, "headers timeout must be an integer"],
         [{ CRED_PROXY_DRAIN_TIMEOUT_MS: "99999999999" }, "drain timeout must be an integer"],
         [{ CRED_PROXY_HOST: "a b" }, "host must be an address"],
+        [{ CRED_PROXY_AGENT_TIMEOUT_MS: "0" }, "agent timeout must be an integer from 1"],
+        [{ CRED_PROXY_MAX_CONNECTIONS: "0" }, "max connections must be an integer from 1 to 1000000"],
+        [{ CRED_PROXY_MAX_CONNECTIONS: "many" }, 'max connections must be an integer from 1 to 1000000 (got "many")'],
     ])("%j is refused", (env, message) => {
         const routes = writeRoutesFile({ routes: [good] });
         expect(() => loadConfig(["--routes", routes], { CRED_PROXY_TOKEN_0: "fake-x", ...env })).toThrow(message);

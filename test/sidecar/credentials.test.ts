@@ -2,7 +2,7 @@
  * Credentials and headers over the wire, in process, against real loopback upstreams that record
  * what they get: injection, replacement, and header filtering in both directions.
  */
-import { send } from "./helpers/client";
+import { rawRequest, send } from "./helpers/client";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, headerValues, readBody, startUpstream } from "./helpers/upstream";
@@ -80,7 +80,100 @@ describe("credentials", () => {
     });
 });
 
+describe("no token reaches the agent in a response head", () => {
+    const restore = () => api.setHandler((req, res, rec) => void readBody(req, rec).then(() => res.end("{}")));
+
+    test("a header whose name carries the token is dropped", async () => {
+        api.setHandler((req, res) => {
+            const token = String(req.headers.authorization).replace(/^Bearer /, "");
+            res.writeHead(200, [`X-${token}`, "1", `x-${token.toUpperCase()}-b`, "2", "X-Safe", "yes"]);
+            res.end("ok");
+        });
+        try {
+            const res = await send(proxy.port, "/anthropic/name");
+            expect(res.status).toBe(200);
+            expect(res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase())).not.toContainEqual(
+                expect.stringContaining(anthropicToken.slice(5, 12)),
+            );
+            expect(res.headers["x-safe"]).toBe("yes");
+        } finally {
+            restore();
+        }
+    });
+
+    test("another route's token, echoed in a header, is dropped too", async () => {
+        // Both routes behind one upstream: the gitea route's token shows up on the anthropic route.
+        api.setHandler((_req, res) => {
+            res.writeHead(200, ["X-Leak", `token ${giteaToken}`, "X-Leak-Lower", giteaToken.toUpperCase(), "X-Other", "fine"]);
+            res.end("ok");
+        });
+        try {
+            const res = await send(proxy.port, "/anthropic/other");
+            expect(res.headers["x-leak"]).toBeUndefined();
+            expect(res.headers["x-leak-lower"]).toBeUndefined();
+            expect(res.headers["x-other"]).toBe("fine");
+        } finally {
+            restore();
+        }
+    });
+
+    test("a percent-encoded token in a Location header is dropped", async () => {
+        api.setHandler((_req, res) => {
+            res.writeHead(302, ["Location", `https://elsewhere/?t=${encodeURIComponent(`${anthropicToken}/+=`)}`]);
+            res.end();
+        });
+        try {
+            const res = await send(proxy.port, "/anthropic/redirect");
+            expect(res.status).toBe(302);
+            expect(res.headers.location).toBeUndefined();
+        } finally {
+            restore();
+        }
+    });
+
+    test("the upstream's reason phrase is never relayed", async () => {
+        api.setHandler((req, res) => {
+            res.statusMessage = `Echo ${String(req.headers.authorization)}`;
+            res.end("ok");
+        });
+        try {
+            const res = await send(proxy.port, "/anthropic/reason");
+            expect(res.status).toBe(200);
+            const status = await rawRequest(proxy.port, "GET /anthropic/reason HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            expect(status.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+        } finally {
+            restore();
+        }
+    });
+});
+
 describe("headers", () => {
+    test("headers that override the target or the method, and other credentials, are dropped", async () => {
+        await send(proxy.port, "/anthropic/v1/models", {
+            headers: [
+                "X-Original-URL", "/admin",
+                "X-Rewrite-URL", "/admin",
+                "X-Override-URL", "/admin",
+                "X-Original-URI", "/admin",
+                "X-HTTP-Method-Override", "DELETE",
+                "X-HTTP-Method", "DELETE",
+                "X-Method-Override", "DELETE",
+                "X-Host", "evil.example",
+                "X-Original-Host", "evil.example",
+                "Cookie2", "$Version=1",
+                "Private-Token", "agent-own",
+                "Job-Token", "agent-own",
+                "X-Auth-Token", "agent-own",
+                "X-Keep", "kept",
+            ],
+        });
+        const rec = last(api);
+        expect(rec.method).toBe("GET");
+        const names = rec.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+        expect(names.sort()).toEqual(["authorization", "connection", "host", "x-keep"].sort());
+        expect(rec.rawHeaders.join("\n")).not.toMatch(/admin|DELETE|evil|agent-own|Version/);
+    });
+
     test("hop-by-hop, cookie and forwarding headers from the agent are dropped", async () => {
         // POST with a body: Node's client only allows Trailer on a chunked message.
         await send(proxy.port, "/anthropic/h", {

@@ -9,6 +9,11 @@ import { apiRouteSuite } from "./helpers/inprocess";
 import { freePort, headerValues, readBody, startUpstream } from "./helpers/upstream";
 
 const fixture = apiRouteSuite();
+
+async function eventually(probe: () => boolean, ms = 2_000): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (probe()) return true;
+    return probe();
+}
 const { token, setup } = fixture;
 
 describe("upstream failures", () => {
@@ -79,6 +84,39 @@ describe("upstream failures", () => {
         agent.destroy();
         expect(upstream.requests).toHaveLength(50);
         expect(upstream.connections).toBeLessThanOrEqual(10);
+    });
+
+    describe("an upstream that answers 101 to a request that asked for no upgrade: 502", () => {
+        async function switchingUpstream() {
+            const sockets: Socket[] = [];
+            const server: Server = createServer((socket) => {
+                sockets.push(socket);
+                socket.once("data", () =>
+                    socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nraw bytes"),
+                );
+            });
+            await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+            fixture.defer(async () => {
+                sockets.forEach((s) => s.destroy());
+                await new Promise((r) => server.close(r));
+            });
+            return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        }
+
+        test.each([
+            ["a bodiless GET (undici)", { method: "GET" }],
+            ["a small POST (undici)", { method: "POST", body: "{}" }],
+            ["a chunked POST (Node's client)", { method: "POST", headers: { "Transfer-Encoding": "chunked" }, body: "abc" }],
+            ["a POST over 64 KiB (Node's client)", { method: "POST", body: Buffer.alloc(70_000, 0x61) }],
+            ["a GET with Expect: 100-continue (Node's client)", { method: "GET", headers: { Expect: "100-continue" } }],
+        ])("%s", async (_name, opts) => {
+            const { proxy } = await setup({}, await switchingUpstream());
+            const res = await send(proxy.port, "/api/ws", opts as Parameters<typeof send>[2]);
+            expect(res.status).toBe(502);
+            expect(res.json()).toMatchObject({ error: { type: "bad_gateway" } });
+            expect(res.text).not.toContain("raw bytes");
+            expect(await eventually(() => proxy.access.some((l) => l.status === 502 && l.outcome === "upstream_error"))).toBe(true);
+        }, 10_000);
     });
 
     describe("a pooled connection the upstream drops without answering", () => {

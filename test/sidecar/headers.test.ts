@@ -1,7 +1,7 @@
 /**
  * Header rewriting as units (the forwarding tests check the same rules over the wire).
  */
-import { agentResponseHeaders, framingProblem, hasRequestBody, upstreamRequestHeaders } from "../../sidecar/headers";
+import { TokenMatcher, agentResponseHeaders, framingProblem, hasRequestBody, upstreamRequestHeaders } from "../../sidecar/headers";
 import { route } from "./helpers/inprocess";
 
 const token = "fake-unit-token";
@@ -41,7 +41,7 @@ test("response headers: hop-by-hop, cookies and token echoes are dropped", () =>
             "Location", `https://h/?auth=${token}`,
             "WWW-Authenticate", "Basic",
         ],
-        token,
+        new TokenMatcher([token]),
     );
     expect(pairs(headers)).toEqual([
         ["Content-Type", "text/plain"],
@@ -66,4 +66,26 @@ test("a body is present with chunked encoding or a non-zero length", () => {
     expect(hasRequestBody(["Content-Length", "5"])).toBe(true);
     expect(hasRequestBody(["Content-Length", "0"])).toBe(false);
     expect(hasRequestBody(["Accept", "*/*"])).toBe(false);
+});
+
+describe("TokenMatcher: every route's token, in names and values, in any case", () => {
+    const other = "fake-other-token/+";
+    const tokens = new TokenMatcher([token, other]);
+
+    test.each([
+        [`Bearer ${token}`, true],
+        [token.toUpperCase(), true],
+        [`https://h/?t=${encodeURIComponent(other)}`, true],
+        [`x-${other}`, true],
+        ["fake-unit", false],
+        ["", false],
+    ])("%j: %s", (text, found) => {
+        expect(tokens.foundIn(text)).toBe(found);
+    });
+
+    test("a header named after a token is dropped and counted", () => {
+        const { headers, scrubbed } = agentResponseHeaders([`X-${token}`, "1", "X-Fine", other, "X-Kept", "1"], tokens);
+        expect(pairs(headers)).toEqual([["X-Kept", "1"]]);
+        expect(scrubbed).toBe(2);
+    });
 });

@@ -95,6 +95,63 @@ describe("path traversal and unsafe paths: 400", () => {
     });
 });
 
+describe("credentials in the query string: 400", () => {
+    test.each([
+        "/anthropic/x?access_token=agent-own",
+        "/anthropic/x?token=agent-own",
+        "/anthropic/x?page=2&TOKEN=agent-own",
+        "/anthropic/x?%74oken=agent-own",
+        "/anthropic/x?access%5Ftoken=agent-own",
+        "/anthropic/x?private_token=agent-own",
+        "/anthropic/x?api_key=agent-own",
+        "/anthropic/x?apikey=agent-own",
+        "/anthropic/x?a=1;token=agent-own",
+        "/anthropic/x?token[]=agent-own",
+        "/anthropic/x?token",
+        "/anthropic/x?token=",
+    ])("%s", async (target) => {
+        const text = await expectRefused(get(target), 400);
+        expect(text).toContain("is a credential");
+        expect(text).not.toContain("agent-own");
+    });
+
+    test("parameters that only look alike are forwarded", async () => {
+        const before = upstream.requests.length;
+        const text = await rawRequest(
+            proxy.port,
+            "GET /anthropic/x?page_token=a&tokens=2&q=token&next=access_token&key=k HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        expect(rawStatus(text)).toBe(200);
+        expect(upstream.requests.length).toBe(before + 1);
+        expect(upstream.requests[before].url).toBe("/base/x?page_token=a&tokens=2&q=token&next=access_token&key=k");
+        expect(proxy.access.some((l) => l.reason === "query_credential")).toBe(true);
+    });
+});
+
+describe("nothing pipelined after a refusal is forwarded", () => {
+    test.each([
+        ["an unknown route", "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404],
+        ["TRACE", "TRACE /anthropic/x HTTP/1.1\r\nHost: x\r\n\r\n", 405],
+        ["a traversal", "GET /anthropic/../x HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+        ["an upgrade", "GET /anthropic/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", 501],
+    ])("after %s", async (_name, refused, status) => {
+        const text = await expectRefused(refused + "GET /anthropic/after HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3), status);
+        expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    });
+
+    test("a request before the refusal is still answered, in order", async () => {
+        const before = upstream.requests.length;
+        const text = await rawRequest(
+            proxy.port,
+            "GET /anthropic/first HTTP/1.1\r\nHost: x\r\n\r\n" +
+                "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n" +
+                "GET /anthropic/after HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
+        expect([...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(["200", "404"]);
+        expect(upstream.requests.slice(before).map((r) => r.url)).toEqual(["/base/first"]);
+    });
+});
+
 describe("not an open proxy", () => {
     test("absolute-form targets are refused, whatever host they name", async () => {
         await expectRefused(get(`http://127.0.0.1:${other.port}/anthropic/x`), 400);

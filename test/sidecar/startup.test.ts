@@ -3,7 +3,7 @@
  * environment, and draining on SIGTERM.
  */
 import http from "http";
-import { AddressInfo, createServer } from "net";
+import { AddressInfo, connect, createServer } from "net";
 import { RouteEntry, runProxy, startChildProxy, writeRoutesFile } from "./helpers/child";
 import { send } from "./helpers/client";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
@@ -164,6 +164,63 @@ describe("running", () => {
             child.proc.kill("SIGTERM");
             expect(await child.exited).toBe(0);
             expect(Date.now() - started).toBeLessThan(2_000);
+        } finally {
+            await child.stop("SIGKILL");
+            await upstream.close();
+        }
+    });
+
+    test("SIGUSR1 does not open the inspector, SIGHUP does not stop the proxy", async () => {
+        const upstream = await startUpstream();
+        const child = await startChildProxy([route({ upstream: upstream.url })], { env: { CRED_PROXY_TOKEN_0: token } });
+        try {
+            child.proc.kill("SIGUSR1");
+            await new Promise((r) => setTimeout(r, 300));
+            child.proc.kill("SIGHUP");
+            await new Promise((r) => setTimeout(r, 300));
+            const inspector = await new Promise<string>((resolve) => {
+                const probe = connect(9229, "127.0.0.1");
+                probe.once("connect", () => {
+                    probe.destroy();
+                    resolve("open");
+                });
+                probe.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "error"));
+            });
+            expect(inspector).toBe("ECONNREFUSED");
+            expect(child.stderr.join("\n")).not.toContain("Debugger listening");
+            expect(child.stderr.slice(1)).toEqual([
+                "cred-proxy: SIGUSR1 ignored: the inspector is not available in the proxy",
+                "cred-proxy: SIGHUP ignored: restart the container to change its configuration",
+            ]);
+            expect((await send(child.port, "/anthropic/still-here")).status).toBe(200);
+        } finally {
+            await child.stop("SIGKILL");
+            await upstream.close();
+        }
+    });
+
+    test("a second SIGTERM cuts the drain short, and the exit is still clean", async () => {
+        const upstream = await startUpstream();
+        upstream.setHandler((_req, res) => res.writeHead(200).write("endless"));
+        const child = await startChildProxy([route({ upstream: upstream.url })], { env: { CRED_PROXY_TOKEN_0: token } });
+        try {
+            await new Promise<void>((resolve, reject) => {
+                http.get({ host: "127.0.0.1", port: child.port, path: "/anthropic/endless", agent: false }, (res) => {
+                    res.on("error", () => undefined);
+                    res.once("data", () => resolve());
+                }).on("error", reject);
+            });
+            const started = Date.now();
+            child.proc.kill("SIGTERM");
+            await new Promise((r) => setTimeout(r, 200));
+            child.proc.kill("SIGTERM");
+            expect(await child.exited).toBe(0);
+            // Well before the 8 s drain bound.
+            expect(Date.now() - started).toBeLessThan(3_000);
+            expect(child.stderr).toContain("cred-proxy: SIGTERM received again: cutting the requests still in flight");
+            expect(child.stdout.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+                expect.objectContaining({ route: "/anthropic/", status: 200, outcome: "shutdown" }),
+            ]);
         } finally {
             await child.stop("SIGKILL");
             await upstream.close();

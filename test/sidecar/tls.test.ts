@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "fs";
 import { join } from "path";
 import { SIDECAR_DIR } from "./helpers/build";
 import { ChildProxy, startChildProxy } from "./helpers/child";
-import { WHOLE_BODY_LIMIT } from "../../sidecar/proxy";
+import { WHOLE_BODY_LIMIT } from "../../sidecar/exchange";
 import { send } from "./helpers/client";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { TestPki, makeTestPki } from "./helpers/tls";

@@ -3,7 +3,7 @@
  * everything it prints (each line also goes through the leak scanner).
  */
 import { ChildProcess, spawn } from "child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { buildSidecar } from "./build";
@@ -25,7 +25,19 @@ export interface ChildProxy {
     exited: Promise<number | string>;
     /** Peak resident memory so far, in bytes (VmHWM). */
     peakRss(): number;
+    /** Resident memory now, in bytes (VmRSS). */
+    rss(): number;
+    /** Open file descriptors now: sockets, pipes, files. */
+    openFds(): number;
     stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** A memory figure of the child's /proc status (`VmHWM`, `VmRSS`), in bytes. */
+function procStatus(proc: ChildProcess, field: string): number {
+    const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+    if (!m) throw new Error(`no ${field} in /proc status`);
+    return Number(m[1]) * 1024;
 }
 
 /** Writes a routes file (it never holds tokens) into a fresh temporary directory. */
@@ -108,12 +120,9 @@ export async function startChildProxy(routes: RouteEntry[], opts: RunOptions = {
         stdout,
         stderr,
         exited,
-        peakRss() {
-            const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-            const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
-            if (!m) throw new Error("no VmHWM in /proc status");
-            return Number(m[1]) * 1024;
-        },
+        peakRss: () => procStatus(proc, "VmHWM"),
+        rss: () => procStatus(proc, "VmRSS"),
+        openFds: () => readdirSync(`/proc/${proc.pid}/fd`).length,
         async stop(signal: NodeJS.Signals = "SIGTERM") {
             if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
             return exited;

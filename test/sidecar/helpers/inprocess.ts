@@ -45,6 +45,8 @@ export async function startInProcess(routes: Route[], overrides: Partial<ProxyCo
         headersTimeoutMs: 10_000,
         drainTimeoutMs: 2_000,
         expectContinueTimeoutMs: 1_000,
+        agentTimeoutMs: 10_000,
+        maxConnections: 1_024,
         ...overrides,
     };
     const running = await startServer(config, logger);
