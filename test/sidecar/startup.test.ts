@@ -20,6 +20,16 @@ const route = (over: Partial<Record<keyof RouteEntry, unknown>> & Record<string,
 
 afterAll(() => assertNoLeaks());
 
+/** Starts a GET of an endless response through the proxy; resolves once its first bytes are in. */
+function openEndless(port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: "/anthropic/endless", agent: false }, (res) => {
+            res.on("error", () => undefined);
+            res.once("data", () => resolve());
+        }).on("error", reject);
+    });
+}
+
 describe("start-up failures: one line, non-zero exit, no value, no stack", () => {
     const cases: Array<[string, () => { args?: string[]; env?: Record<string, string> }, string, number]> = [
         ["missing routes file", () => ({ args: ["--routes", "/nonexistent/routes.json"] }), 'routes file "/nonexistent/routes.json" does not exist', 2],
@@ -154,12 +164,7 @@ describe("running", () => {
             args: ["--drain-timeout-ms", "300"],
         });
         try {
-            await new Promise<void>((resolve, reject) => {
-                http.get({ host: "127.0.0.1", port: child.port, path: "/anthropic/endless", agent: false }, (res) => {
-                    res.on("error", () => undefined);
-                    res.once("data", () => resolve());
-                }).on("error", reject);
-            });
+            await openEndless(child.port);
             const started = Date.now();
             child.proc.kill("SIGTERM");
             expect(await child.exited).toBe(0);
@@ -204,12 +209,7 @@ describe("running", () => {
         upstream.setHandler((_req, res) => res.writeHead(200).write("endless"));
         const child = await startChildProxy([route({ upstream: upstream.url })], { env: { CRED_PROXY_TOKEN_0: token } });
         try {
-            await new Promise<void>((resolve, reject) => {
-                http.get({ host: "127.0.0.1", port: child.port, path: "/anthropic/endless", agent: false }, (res) => {
-                    res.on("error", () => undefined);
-                    res.once("data", () => resolve());
-                }).on("error", reject);
-            });
+            await openEndless(child.port);
             const started = Date.now();
             child.proc.kill("SIGTERM");
             await new Promise((r) => setTimeout(r, 200));
