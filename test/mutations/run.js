@@ -20,12 +20,19 @@ function copyProject() {
     return dir;
 }
 
-function jest(dir, tests) {
-    const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules/jest/bin/jest.js"), "--silent", ...tests], {
+/** Runs jest on `tests`, restricted to the tests whose names match `only` when given. */
+function jest(dir, tests, only) {
+    const filter = only === undefined ? [] : ["-t", only];
+    // --forceExit: a mutant may leave a handle open (a crashed child's socket, say) that would
+    // keep jest waiting after its tests have already failed.
+    const args = [path.join(ROOT, "node_modules/jest/bin/jest.js"), "--silent", "--forceExit", ...filter, ...tests];
+    const result = spawnSync(process.execPath, args, {
         cwd: dir,
         encoding: "utf8",
         env: { ...process.env, CI: "true" },
+        timeout: 15 * 60_000,
     });
+    if (result.error) console.error(`mutations: jest did not finish: ${result.error.message}`);
     return result.status;
 }
 
@@ -46,7 +53,7 @@ try {
             continue;
         }
         fs.writeFileSync(file, original.replace(m.find, m.replace));
-        const status = jest(dir, m.tests);
+        const status = jest(dir, m.tests, m.only);
         fs.writeFileSync(file, original);
         const caught = status !== 0;
         if (!caught) survived++;
