@@ -26,7 +26,7 @@ export interface ProxyContainerInputs {
  * The root filesystem stays writable: Docker refuses `uploads` into a read-only rootfs, and the
  * routes file must be uploaded before start. What the writable rootfs would allow is closed off
  * otherwise: the process runs as a numeric non-root user with every capability dropped and
- * `no-new-privileges`, so it can write only its own routes file and /tmp, never the image's code.
+ * `no-new-privileges`, so it can write only /tmp, never the image's code or its routes file.
  */
 export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.ContainerArgs {
     const { plan } = inputs;
@@ -66,9 +66,11 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
             {
                 file: DEFAULT_ROUTES_PATH,
                 content: plan.routesFile,
-                permissions: "0600",
-                owner: String(PROXY_UID),
-                group: String(PROXY_GID),
+                // Root's, and read-only for the proxy: it holds no secret, and the proxy has no
+                // reason to change its own routes. No owner/group on purpose: with either set, the
+                // provider asks Docker to chown to the container's user, which Docker 20.10 looks
+                // up in the *host's* passwd database and fails for 10001.
+                permissions: "0444",
             },
         ],
     };

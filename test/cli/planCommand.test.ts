@@ -61,7 +61,7 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
         ]);
         const container = doc.resources[1].inputs;
         expect(container.envs).toBe("[secret]");
-        expect(container.uploads).toEqual([expect.objectContaining({ file: "/etc/cred-proxy/routes.json", permissions: "0600" })]);
+        expect(container.uploads).toEqual([expect.objectContaining({ file: "/etc/cred-proxy/routes.json", permissions: "0444" })]);
         expect(doc.outputs.tokenEnvMap).toEqual({
             CRED_PROXY_TOKEN_0: "ANTHROPIC_API_KEY",
             CRED_PROXY_TOKEN_1: "GITHUB_TOKEN",
