@@ -8,6 +8,7 @@ import { plaintextOccurrences, secretStrings, type RegisteredResource } from "..
 const ROOT = path.resolve(__dirname, "../..");
 const EXAMPLE = path.join(ROOT, "examples/consumer");
 const CONTAINER = "docker:index/container:Container";
+const NETWORK = "docker:index/network:Network";
 
 interface ProgramRun {
     resources: RegisteredResource[];
@@ -83,6 +84,7 @@ describe("examples/consumer: a program that imports CredProxySidecar from the cr
     });
 
     const container = (name: string) => run.resources.find((r) => r.type === CONTAINER && r.name === name)!;
+    const network = (name: string) => run.resources.find((r) => r.type === NETWORK && r.name === name)!;
 
     test("type-checks and runs, importing the built package root, not the repository's sources", () => {
         expect(run.error).toBeUndefined();
@@ -94,27 +96,41 @@ describe("examples/consumer: a program that imports CredProxySidecar from the cr
         expect(source).not.toMatch(/from "\.\.?\//);
     });
 
-    test("declares the sidecar and an agent container beside it", () => {
+    test("declares its own networks, the sidecar on them, and an agent container beside it", () => {
         expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
             "cred-proxy:index:CredProxySidecar agent-42",
             `${CONTAINER} agent-42-agent`,
             `${CONTAINER} agent-42-proxy`,
-            "docker:index/network:Network agent-42-egress",
-            "docker:index/network:Network agent-42-internal",
+            `${NETWORK} agent-42-egress`,
+            `${NETWORK} agent-42-internal`,
         ]);
-        // The agent is not the component's child: it is the consumer's own resource.
+        // The agent and both networks are the consumer's own resources, not the component's
+        // children: given the networks' names, the component creates none of its own.
         expect(container("agent-42-agent").parent).toBe("");
+        for (const name of ["agent-42-internal", "agent-42-egress"]) {
+            expect(network(name).parent).toBe("");
+        }
+        expect(container("agent-42-proxy").parent).toMatch(/CredProxySidecar::agent-42$/);
     });
 
-    test("the agent joins the sidecar's internal network only", () => {
+    test("its internal network has no route out and no address on the host; the egress network routes", () => {
+        expect(network("agent-42-internal").inputs).toMatchObject({
+            name: "agent-42-internal",
+            driver: "bridge",
+            internal: true,
+            options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
+        });
+        expect(network("agent-42-egress").inputs).toMatchObject({ name: "agent-42-egress", internal: false });
+    });
+
+    test("the agent joins the internal network only; the proxy joins both, as cred-proxy on the internal one", () => {
         const agent = container("agent-42-agent").inputs;
         expect(agent.networksAdvanced).toEqual([{ name: "agent-42-internal" }]);
         expect(agent.networkMode).toBeUndefined();
         expect(agent.ports).toBeUndefined();
         expect(run.outputs!.internalNetworkName).toBe("agent-42-internal");
-        // ...which the component created without a route out, and where the proxy answers as cred-proxy.
-        const internal = run.resources.find((r) => r.name === "agent-42-internal")!;
-        expect(internal.inputs.internal).toBe(true);
+        expect(run.outputs!.egressNetworkName).toBe("agent-42-egress");
+        expect(run.outputs!.proxyContainerName).toBe("agent-42-cred-proxy");
         expect(container("agent-42-proxy").inputs.networksAdvanced).toEqual([
             { name: "agent-42-internal", aliases: ["cred-proxy"] },
             { name: "agent-42-egress" },

@@ -1,7 +1,8 @@
 // Runs a Pulumi TypeScript program the way Pulumi's Node.js host does (ts-node, found from the
 // program's folder, registered with the options Pulumi derives from the program's tsconfig.json,
 // type-checking unless the tsconfig says noCheck; then `require(main)`), against the mock engine
-// of the built cred-proxy package. Config comes from PULUMI_CONFIG, as the host passes it.
+// of the built cred-proxy package. Config comes from PULUMI_CONFIG, as the host passes it (project
+// defaults from Pulumi.yaml are not applied: the program's own fallbacks are).
 // Prints one JSON document: { resources, state, outputs, resolved, loadedSources } or { error }.
 //
 // Usage: node runProgramUnderMocks.js <program dir> <stack name>
@@ -27,7 +28,19 @@ require(fromProgram("ts-node")).register({
 
 // The recorder from the built package, so nothing of the repository's TypeScript sources loads.
 const { installMocks, settle, valueOf: outputValue } = require(path.join(ROOT, "dist/components/cli/mockEngine"));
-const registered = installMocks({ project: project.name, stack: stackName });
+// `docker.getNetwork` (the component's check of a network passed in) finds the networks the program
+// itself declared, with the `internal` flag it declared them with, as the real provider would.
+const NETWORK = "docker:index/network:Network";
+const declaredNetworks = new Proxy(
+    {},
+    {
+        get(_target, name) {
+            const network = registered.find((r) => r.type === NETWORK && r.inputs.name === name);
+            return network && { internal: network.inputs.internal === true };
+        },
+    },
+);
+const registered = installMocks({ project: project.name, stack: stackName, existingNetworks: declaredNetworks });
 const pulumi = require(fromProgram("@pulumi/pulumi"));
 
 function sourcesLoaded() {
