@@ -4,9 +4,10 @@ import YAML from "yaml";
 import { parseBottleManifest } from "../../components";
 import { SCHEMA_SNAPSHOT } from "../../components/provider/packageSchema";
 
-// There is no Pulumi CLI or Python SDK here, so the example is checked against the committed schema:
-// the names it uses are the ones the generated SDK has (Pulumi's Python code generator turns
-// property names into snake_case and suffixes input types with `Args`).
+// A fast check, without the Pulumi CLI, Docker or PyPI, against the committed schema: the names the
+// example uses are the ones the generated SDK has (Pulumi's Python code generator turns property
+// names into snake_case and suffixes input types with `Args`). test/e2e/python.test.ts runs the
+// example for real, through an SDK generated from the running plugin's schema.
 const ROOT = path.resolve(__dirname, "../..");
 const EXAMPLE = path.join(ROOT, "examples/python");
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, SCHEMA_SNAPSHOT), "utf8"));
