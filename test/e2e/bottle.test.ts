@@ -1,15 +1,18 @@
 /**
- * One bottle on a real engine, realised from what CredProxySidecar declares under Pulumi's mock
- * runtime: the proxy image from sidecar/Dockerfile starts healthy and unprivileged; an agent on
- * the internal network reaches every route kind (anthropic, github api + git, gitea with a port,
- * npm) through it, fake upstreams on the egress network receive exactly the right credential, a
- * real git client clones and pushes with nothing but the exported agent environment, and no token
- * shows up anywhere but in the proxy's environment.
+ * One bottle deployed by the real engines: `npm run bottle -- up` of this project's stack program
+ * with the real Pulumi CLI and Docker provider, the proxy image from sidecar/Dockerfile. It starts
+ * healthy and unprivileged; an agent on the internal network reaches every route kind (anthropic,
+ * github api + git, gitea with a port, npm) through it, fake upstreams on the egress network
+ * receive exactly the right credential, a real git client clones and pushes with nothing but the
+ * exported agent environment; the engine finds no drift right after `up`, and no token shows up
+ * anywhere but in the proxy's environment: not in the state, not in anything Pulumi printed.
  *
- * One bottle serves the whole file: the tests only read from it or add traffic to it.
+ * One bottle serves the whole file: the tests only read from it or add traffic to it, until the
+ * last one destroys it.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { DEFAULT_PORT, DEFAULT_ROUTES_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
 import { fakeToken } from "../helpers/fakeTokens";
 import {
@@ -22,10 +25,11 @@ import {
     containerLogs,
     containerOf,
     createTestCa,
-    describeDocker,
+    describeEngine,
     docker,
     execIn,
     httpFrom,
+    mustSucceed,
     processStatuses,
     rawHttpFrom,
     rawStatus,
@@ -36,7 +40,7 @@ import {
     type RecordedRequest,
     type TestCa,
 } from "./harness";
-import { declareBottle, realiseBottle, teardownBottles, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, type Bottle } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const GITEA_URL = `https://${GITEA_HOST}:3000/git`;
@@ -61,8 +65,9 @@ const AGENT_CREDENTIALS = { authorization: "Bearer agent-supplied-credential", "
 
 const containsToken = (text: string) => ALL_TOKENS.filter((t) => text.includes(t));
 
-describeDocker("a bottle realised on a real engine", () => {
+describeEngine("a bottle deployed by pulumi up", () => {
     const run = new E2eRun();
+    const stacks = new BottleStacks(run);
     let ca: TestCa | undefined;
     let sidecarImage: string;
     let proxyImage: string;
@@ -97,19 +102,22 @@ describeDocker("a bottle realised on a real engine", () => {
         ca = testCa;
         sidecarImage = sidecar;
         proxyImage = await buildCaTrustingImage(run, sidecar, ca);
-        const declaration = await declareBottle({ name: "bottle", slug: run.name("bottle"), manifest: MANIFEST, image: proxyImage, tokens: TOKENS });
-        bottle = await realiseBottle(run, declaration, { toolsImage: tools, ca, tokens: TOKENS, prefix: "bottle" });
+        bottle = await deployBottle(stacks, { name: "bottle", manifest: MANIFEST, tokens: TOKENS, image: proxyImage }, { toolsImage: tools, ca, prefix: "bottle" });
     }, 600_000);
 
-    afterAll(() => teardownBottles(run, ca), 120_000);
+    afterAll(async () => {
+        try {
+            await stacks.teardown();
+            await run.teardown();
+        } finally {
+            ca?.dispose();
+        }
+    }, 300_000);
 
-    it("creates what the component declared: an internal and an egress network, and the proxy, healthy", async () => {
-        const d = bottle.declaration;
-        expect(bottle.realised.actions.map((a) => [a.kind, a.action])).toEqual([
-            ["network", "create"],
-            ["network", "create"],
-            ["container", "create"],
-        ]);
+    it("creates what the component declares: an internal and an egress network, and the proxy, healthy", async () => {
+        const d = bottle.outputs;
+        // The stack, the component, two networks and the container; nothing else.
+        expect(bottle.upOutput.stdout).toMatch(/Resources:\s+\+ 5 created\b/);
         const internal = await docker().getNetwork(d.internalNetworkName).inspect();
         const egress = await docker().getNetwork(d.egressNetworkName).inspect();
         expect(internal).toMatchObject({ Name: `${run.name("bottle")}-internal`, Internal: true });
@@ -136,7 +144,7 @@ describeDocker("a bottle realised on a real engine", () => {
         expect(derived.Env).toEqual([...base.Env, TEST_CA_ENV]);
     });
 
-    it("runs every process as uid/gid 10001 with no capabilities; the routes file is 0600, its own, and the declared one", async () => {
+    it("runs every process as uid/gid 10001 with no capabilities; the routes file is root's, read-only, and the declared one", async () => {
         const statuses = await processStatuses(bottle.proxy);
         expect(statuses.map((s) => s.Cmdline)).toEqual(expect.arrayContaining([expect.stringContaining("/app/sidecar/main.js")]));
         for (const s of statuses) {
@@ -145,13 +153,15 @@ describeDocker("a bottle realised on a real engine", () => {
             expect([s.CapEff, s.CapPrm, s.CapBnd]).toEqual(Array(3).fill("0000000000000000"));
             expect(s.NoNewPrivs).toBe("1");
         }
-        expect(await statIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o600, uid: PROXY_UID, gid: PROXY_GID, isFile: true });
-        expect(await readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.declaration.routesFile);
-        await expect(readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH, "10002:10002")).rejects.toThrow(/EACCES/);
+        expect(await statIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o444, uid: 0, gid: 0, isFile: true });
+        expect(await readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.outputs.routesFile);
+        const write = await execIn(bottle.proxy, ["node", "-e", `require("fs").appendFileSync(${JSON.stringify(DEFAULT_ROUTES_PATH)}, " ")`]);
+        expect(write.exitCode).not.toBe(0);
+        expect(write.stderr).toMatch(/EACCES/);
     });
 
     it("serves every route kind to the agent; each upstream gets its own credential, never the agent's", async () => {
-        const d = bottle.declaration;
+        const d = bottle.outputs;
         const env = d.agentEnvironment;
         const giteaRoute = d.routes.find((r) => r.kind === "gitea");
         const body = JSON.stringify({ model: "claude-test", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
@@ -217,9 +227,9 @@ describeDocker("a bottle realised on a real engine", () => {
     });
 
     it("gives the agent no way to the upstreams but the proxy: neither by name nor by address", async () => {
-        const egress = bottle.declaration.egressNetworkName;
+        const egress = bottle.outputs.egressNetworkName;
         const agentInfo = await containerOf(bottle.agent).inspect();
-        expect(Object.keys(agentInfo.NetworkSettings.Networks)).toEqual([bottle.declaration.internalNetworkName]);
+        expect(Object.keys(agentInfo.NetworkSettings.Networks)).toEqual([bottle.outputs.internalNetworkName]);
         const probes = bottle.upstreams.map(async (u) => {
             const ip = await containerIp(u.container, egress);
             const [byName, byAddress] = await Promise.all([
@@ -244,18 +254,14 @@ describeDocker("a bottle realised on a real engine", () => {
     });
 
     /*
-     * KNOWN BUG (component), kept failing on purpose until it is fixed. Docker (20.10 here) gives
-     * the host the gateway address of every bridge network, internal ones included, and isolates
-     * internal networks only in the FORWARD chain: traffic to the gateway address itself reaches
-     * the host's INPUT chain, so the agent can connect to every host service listening on all
-     * addresses (or on that one). The bottle's internal network should leave the host without an
-     * address on it: `options: { "com.docker.network.bridge.inhibit_ipv4": "true" }` on the
-     * internal docker.Network in components/credProxySidecar/networks.ts (checked on this engine:
-     * aliases and container-to-container traffic keep working). Checked from the host's side of
-     * the bridge, without sending the agent's traffic anywhere near the host.
+     * Docker (20.10 here) gives the host the gateway address of every bridge network, internal
+     * ones included, and isolates internal networks only in the FORWARD chain: without
+     * `com.docker.network.bridge.inhibit_ipv4` on the internal network the agent could connect to
+     * every host service through its gateway. Checked from the host's side of the bridge, without
+     * sending the agent's traffic anywhere near the host.
      */
     it("leaves the host no address on the internal network, so the agent's gateway leads nowhere", async () => {
-        const network = await docker().getNetwork(bottle.declaration.internalNetworkName).inspect();
+        const network = await docker().getNetwork(bottle.outputs.internalNetworkName).inspect();
         const bridge = network.Options?.["com.docker.network.bridge.name"] ?? `br-${network.Id.slice(0, 12)}`;
         if (!existsSync(`/sys/class/net/${bridge}`)) {
             console.warn(`bridge ${bridge} is not visible from here (engine on another host?): host addresses not checked`);
@@ -280,7 +286,7 @@ describeDocker("a bottle realised on a real engine", () => {
     });
 
     it("never hands a token back, even from an upstream that echoes it in its headers", async () => {
-        const env = bottle.declaration.agentEnvironment;
+        const env = bottle.outputs.agentEnvironment;
         const r = await agentHttp(`${env.ANTHROPIC_BASE_URL}/v1/reflect`);
         expect(r).toMatchObject({ ok: true, status: 200 });
         const headers = (r as { headers: Record<string, unknown> }).headers;
@@ -295,7 +301,7 @@ describeDocker("a bottle realised on a real engine", () => {
 
     it("keeps the tokens in the proxy's environment only: not in logs, labels, command line, routes file or other containers", async () => {
         const info = await containerOf(bottle.proxy).inspect();
-        const slots = Object.entries(bottle.declaration.tokenEnvMap).map(([slot, ref]) => `${slot}=${TOKENS[ref]}`);
+        const slots = Object.entries(bottle.outputs.tokenEnvMap).map(([slot, ref]) => `${slot}=${TOKENS[ref]}`);
         const imageEnv = (await docker().getImage(proxyImage).inspect()).Config.Env;
         expect(info.Config.Env.filter((e) => !imageEnv.includes(e)).sort()).toEqual(slots.sort());
         const { Env: _env, ...configWithoutEnv } = info.Config;
@@ -310,15 +316,57 @@ describeDocker("a bottle realised on a real engine", () => {
         }
     });
 
-    it("tears down every container, network and image of the run, and none had volumes", async () => {
+    it("finds nothing to change right after up: preview --expect-no-changes, and refresh sees no drift", async () => {
+        // The tokens come from the deploying environment, as at `up`.
+        const env = TOKENS;
+        const preview = mustSucceed("preview", await stacks.pulumi("bottle", ["preview", "--expect-no-changes", "--diff"], { env }));
+        expect(preview.stdout).toMatch(/5 unchanged/);
+        const refresh = mustSucceed("refresh", await stacks.pulumi("bottle", ["refresh", "--yes", "--expect-no-changes", "--skip-preview"], { env }));
+        expect(refresh.stdout).toMatch(/5 unchanged/);
+        // Refresh rewrote the state from what Docker reports: still nothing to change after it.
+        mustSucceed("preview after refresh", await stacks.pulumi("bottle", ["preview", "--expect-no-changes"], { env }));
+    }, 180_000);
+
+    it("keeps every token out of the state and out of everything Pulumi printed", async () => {
+        const exported = mustSucceed("stack export", await stacks.pulumi("bottle", ["stack", "export"]));
+        const state = JSON.parse(exported.stdout);
+        const container = state.deployment.resources.find((r: { type: string }) => r.type === "docker:index/container:Container");
+        // The container's envs are in the state, encrypted: a secret, never the value.
+        expect(JSON.stringify(container.inputs.envs)).toMatch(/4dabf18193072939515e22adb298388d/);
+        expect(containsToken(exported.stdout)).toEqual([]);
+        const files: string[] = [];
+        const walk = (dir: string) => {
+            for (const entry of readdirSync(dir)) {
+                const p = path.join(dir, entry);
+                if (statSync(p).isDirectory()) walk(p);
+                else files.push(p);
+            }
+        };
+        walk(stacks.workspace.stateDir);
+        expect(files.length).toBeGreaterThan(0);
+        for (const f of files) expect({ f, found: containsToken(readFileSync(f).toString("latin1")) }).toEqual({ f, found: [] });
+        // Every command so far: up, outputs, preview, refresh, export.
+        expect(stacks.workspace.printed.join("").length).toBeGreaterThan(1000);
+        expect(containsToken(stacks.workspace.printed.join("\n"))).toEqual([]);
+        const stackConfig = readFileSync(path.join(__dirname, "../../stacks", `Pulumi.${stacks.stack("bottle")}.yaml`), "utf8");
+        expect(containsToken(stackConfig)).toEqual([]);
+    }, 60_000);
+
+    it("destroy leaves no container or network of the bottle, and the run's own helpers go with the teardown", async () => {
         const { containers } = await run.labelled();
-        expect(containers.length).toBe(2 + bottle.upstreams.length); // proxy, agent, fakes
+        // Agent, fakes, and the proxy: its image, built by the run, gives it the run's label.
+        expect(containers.length).toBe(2 + bottle.upstreams.length);
         for (const id of containers) expect((await docker().getContainer(id).inspect()).Mounts).toEqual([]);
         expect(await run.labelledImages()).toHaveLength(1);
+        expect((await stacks.leftovers()).networks.sort()).toEqual([bottle.outputs.egressNetworkName, bottle.outputs.internalNetworkName].sort());
+        expect(await run.removeContainers()).toEqual([]);
+        const destroyed = mustSucceed("destroy", await stacks.destroy({ name: "bottle", manifest: MANIFEST }));
+        expect(destroyed.stdout).toMatch(/- 5 deleted/);
+        expect(await stacks.leftovers()).toEqual({ containers: [], networks: [] });
         await run.teardown();
         expect(await run.labelled()).toEqual({ containers: [], networks: [] });
         expect(await run.labelledImages()).toEqual([]);
         expect(await docker().listNetworks({ filters: { name: [run.runId] } })).toEqual([]);
         expect(await docker().listContainers({ all: true, filters: { name: [run.runId] } })).toEqual([]);
-    }, 60_000);
+    }, 180_000);
 });

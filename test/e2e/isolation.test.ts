@@ -1,6 +1,6 @@
 /**
- * Two bottles side by side on one engine, each realised from its own CredProxySidecar
- * declaration: each agent gets its own proxy under the same alias `cred-proxy`, each proxy
+ * Two bottles side by side on one engine, each its own stack deployed by `pulumi up` (the two
+ * `npm run bottle -- up` run at the same time): each agent gets its own proxy under the same alias `cred-proxy`, each proxy
  * injects its own bottle's token, and nothing of one bottle is reachable from the other, by name
  * or by address.
  */
@@ -14,14 +14,14 @@ import {
     containerIp,
     containerOf,
     createTestCa,
-    describeDocker,
+    describeEngine,
     docker,
     httpFrom,
     resolveFrom,
     sweepLeftovers,
     type TestCa,
 } from "./harness";
-import { declareBottle, realiseBottle, teardownBottles, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, type Bottle } from "./harness/bottle";
 
 const MANIFEST = { tokens: [{ Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" }] };
 const TOKENS = {
@@ -29,8 +29,9 @@ const TOKENS = {
     b: { E2E_ANTHROPIC_KEY: fakeToken("bottle-b") },
 };
 
-describeDocker("bottles side by side on one engine", () => {
+describeEngine("bottles side by side on one engine", () => {
     const run = new E2eRun();
+    const stacks = new BottleStacks(run);
     let ca: TestCa | undefined;
     const bottles: Record<"a" | "b", Bottle> = {} as Record<"a" | "b", Bottle>;
     const other = { a: "b", b: "a" } as const;
@@ -40,27 +41,31 @@ describeDocker("bottles side by side on one engine", () => {
         const [tools, sidecar, testCa] = await Promise.all([buildToolsImage(), buildSidecarImage(), createTestCa(["api.anthropic.com"])]);
         ca = testCa;
         const image = await buildCaTrustingImage(run, sidecar, ca);
-        // Declarations share Pulumi's mock runtime: one after the other. Realising runs in parallel.
-        const declA = await declareBottle({ name: "bottle-a", slug: run.name("a"), manifest: MANIFEST, image, tokens: TOKENS.a });
-        const declB = await declareBottle({ name: "bottle-b", slug: run.name("b"), manifest: MANIFEST, image, tokens: TOKENS.b });
         const [a, b] = await Promise.all([
-            realiseBottle(run, declA, { toolsImage: tools, ca, tokens: TOKENS.a, prefix: "a" }),
-            realiseBottle(run, declB, { toolsImage: tools, ca, tokens: TOKENS.b, prefix: "b" }),
+            deployBottle(stacks, { name: "a", manifest: MANIFEST, tokens: TOKENS.a, image }, { toolsImage: tools, ca, prefix: "a" }),
+            deployBottle(stacks, { name: "b", manifest: MANIFEST, tokens: TOKENS.b, image }, { toolsImage: tools, ca, prefix: "b" }),
         ]);
         bottles.a = a;
         bottles.b = b;
     }, 600_000);
 
-    afterAll(() => teardownBottles(run, ca), 120_000);
+    afterAll(async () => {
+        try {
+            await stacks.teardown();
+            await run.teardown();
+        } finally {
+            ca?.dispose();
+        }
+    }, 300_000);
 
     it("gives each bottle its own networks: both internal ones internal, none shared", async () => {
-        const names = (["a", "b"] as const).flatMap((k) => [bottles[k].declaration.internalNetworkName, bottles[k].declaration.egressNetworkName]);
+        const names = (["a", "b"] as const).flatMap((k) => [bottles[k].outputs.internalNetworkName, bottles[k].outputs.egressNetworkName]);
         expect(new Set(names).size).toBe(4);
         for (const k of ["a", "b"] as const) {
-            const internal = await docker().getNetwork(bottles[k].declaration.internalNetworkName).inspect();
+            const internal = await docker().getNetwork(bottles[k].outputs.internalNetworkName).inspect();
             expect(internal.Internal).toBe(true);
             const proxyNetworks = Object.keys((await containerOf(bottles[k].proxy).inspect()).NetworkSettings.Networks);
-            const otherDecl = bottles[other[k]].declaration;
+            const otherDecl = bottles[other[k]].outputs;
             expect(proxyNetworks).not.toContain(otherDecl.internalNetworkName);
             expect(proxyNetworks).not.toContain(otherDecl.egressNetworkName);
         }
@@ -69,10 +74,10 @@ describeDocker("bottles side by side on one engine", () => {
     it("lets each agent reach its own proxy as `cred-proxy`, which injects its own bottle's token", async () => {
         for (const k of ["a", "b"] as const) {
             const bottle = bottles[k];
-            const ownIp = await containerIp(bottle.proxy, bottle.declaration.internalNetworkName);
+            const ownIp = await containerIp(bottle.proxy, bottle.outputs.internalNetworkName);
             const resolved = await resolveFrom(bottle.agent, PROXY_ALIAS);
             expect(resolved).toEqual({ ok: true, addresses: [ownIp] });
-            const r = await httpFrom(bottle.agent, `${bottle.declaration.agentEnvironment.ANTHROPIC_BASE_URL}/v1/models`);
+            const r = await httpFrom(bottle.agent, `${bottle.outputs.agentEnvironment.ANTHROPIC_BASE_URL}/v1/models`);
             expect(r).toMatchObject({ ok: true, status: 200 });
             expect(JSON.parse((r as { body: string }).body)).toMatchObject({ authorized: true });
             const seen = await bottle.upstream("api.anthropic.com").requests();
@@ -84,7 +89,7 @@ describeDocker("bottles side by side on one engine", () => {
         const probes = (["a", "b"] as const).map(async (k) => {
             const mine = bottles[k];
             const theirs = bottles[other[k]];
-            const d = theirs.declaration;
+            const d = theirs.outputs;
             const targets = [
                 `${await containerIp(theirs.proxy, d.internalNetworkName)}:${DEFAULT_PORT}`,
                 `${await containerIp(theirs.proxy, d.egressNetworkName)}:${DEFAULT_PORT}`,
@@ -104,8 +109,8 @@ describeDocker("bottles side by side on one engine", () => {
         const probes = (["a", "b"] as const).map(async (k) => {
             const mine = bottles[k];
             const theirs = bottles[other[k]];
-            const ownFake = await containerIp(mine.upstream("api.anthropic.com").container, mine.declaration.egressNetworkName);
-            const theirFake = await containerIp(theirs.upstream("api.anthropic.com").container, theirs.declaration.egressNetworkName);
+            const ownFake = await containerIp(mine.upstream("api.anthropic.com").container, mine.outputs.egressNetworkName);
+            const theirFake = await containerIp(theirs.upstream("api.anthropic.com").container, theirs.outputs.egressNetworkName);
             const [resolved, reached] = await Promise.all([
                 resolveFrom(mine.proxy, "api.anthropic.com"),
                 httpFrom(mine.proxy, `http://${theirFake}:443/`, { timeoutMs: 3000 }),
@@ -116,11 +121,13 @@ describeDocker("bottles side by side on one engine", () => {
         await Promise.all(probes);
     });
 
-    it("tears down both bottles completely", async () => {
+    it("destroys both bottles completely", async () => {
         expect((await run.labelled()).containers).toHaveLength(6); // per bottle: proxy, agent, fake
+        await stacks.teardown();
+        expect(await stacks.leftovers()).toEqual({ containers: [], networks: [] });
         await run.teardown();
         expect(await run.labelled()).toEqual({ containers: [], networks: [] });
         expect(await run.labelledImages()).toEqual([]);
         expect(await docker().listNetworks({ filters: { name: [run.runId] } })).toEqual([]);
-    }, 60_000);
+    }, 180_000);
 });

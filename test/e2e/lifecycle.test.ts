@@ -1,13 +1,14 @@
 /**
- * A bottle's proxy over its life on a real engine: `docker restart` and a crash (the declared
- * restart policy) keep the bottle working; realising an unchanged declaration changes nothing;
- * changing a token value replaces the container, deleted before it is created again as
- * `deleteBeforeReplace` asks, and the new value is what the upstream gets (the old one is
- * rejected there).
+ * A bottle's proxy over its life, with the real engines: `docker restart` and a crash (the
+ * declared restart policy) keep the bottle working; `up` of an unchanged bottle changes nothing;
+ * a token rotated with `pulumi config set --secret --path tokens.<TokenRef>` shows as a container
+ * replacement whose values are `[secret]`, replaces the container (deleted before it is created
+ * again, as `deleteBeforeReplace` asks) and the new value is what the upstream gets; `destroy`
+ * leaves nothing and `up` after it works again.
  *
- * One bottle serves the whole file, in order: restarts first, the replacement last.
+ * One bottle serves the whole file, in order: restarts first, the replacement, then destroy.
  */
-import { DEFAULT_ROUTES_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
+import { DEFAULT_ROUTES_PATH, PROXY_ALIAS } from "../../sidecar/contract";
 import { fakeToken } from "../helpers/fakeTokens";
 import {
     E2eRun,
@@ -17,7 +18,7 @@ import {
     containerIp,
     containerOf,
     createTestCa,
-    describeDocker,
+    describeEngine,
     docker,
     execIn,
     httpFrom,
@@ -29,10 +30,11 @@ import {
     sweepLeftovers,
     waitHealthy,
     type HttpProbe,
-    type RealisedContainer,
+    mustSucceed,
+    type RunningContainer,
     type TestCa,
 } from "./harness";
-import { COMPONENT_TYPE, declareBottle, realiseBottle, teardownBottles, type Bottle, type BottleDeclaration } from "./harness/bottle";
+import { BottleStacks, deployBottle, proxyContainer, type Bottle } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const MANIFEST = {
@@ -45,18 +47,18 @@ const MANIFEST = {
 const TOKENS = { E2E_ANTHROPIC_KEY: fakeToken("anthropic"), E2E_GITEA_TOKEN: fakeToken("gitea") };
 const ROTATED = fakeToken("anthropic-rotated");
 
-describeDocker("a bottle's proxy over its life", () => {
+describeEngine("a bottle's proxy over its life", () => {
     const run = new E2eRun();
+    const stacks = new BottleStacks(run);
     let ca: TestCa | undefined;
     let image: string;
     let bottle: Bottle;
     /** The proxy container as it is now (the replacement test swaps it). */
-    let proxy: RealisedContainer;
-
-    const declare = (tokens: Record<string, string>): Promise<BottleDeclaration> =>
-        declareBottle({ name: "life", slug: run.name("life"), manifest: MANIFEST, image, tokens });
-    const anthropic = (): Promise<HttpProbe> => httpFrom(bottle.agent, `${bottle.declaration.agentEnvironment.ANTHROPIC_BASE_URL}/v1/models`);
-    const gitea = (): Promise<HttpProbe> => httpFrom(bottle.agent, `${bottle.declaration.proxyUrl}/gitea/${GITEA_HOST}:3000/api/v1/version`);
+    let proxy: RunningContainer;
+    let tools: string;
+    const spec = () => ({ name: "life", manifest: MANIFEST, tokens: TOKENS, image });
+    const anthropic = (): Promise<HttpProbe> => httpFrom(bottle.agent, `${bottle.outputs.agentEnvironment.ANTHROPIC_BASE_URL}/v1/models`);
+    const gitea = (): Promise<HttpProbe> => httpFrom(bottle.agent, `${bottle.outputs.proxyUrl}/gitea/${GITEA_HOST}:3000/api/v1/version`);
     const status = (p: HttpProbe) => (p.ok ? p.status : p.error);
     /** Poll the anthropic route from the agent until it answers 200 (the proxy starts in well under a second). */
     const servingAgain = async (timeoutMs = 20_000): Promise<void> => {
@@ -72,14 +74,23 @@ describeDocker("a bottle's proxy over its life", () => {
 
     beforeAll(async () => {
         await sweepLeftovers();
-        const [tools, sidecar, testCa] = await Promise.all([buildToolsImage(), buildSidecarImage(), createTestCa(["api.anthropic.com", GITEA_HOST])]);
+        let sidecar: string;
+        let testCa: TestCa;
+        [tools, sidecar, testCa] = await Promise.all([buildToolsImage(), buildSidecarImage(), createTestCa(["api.anthropic.com", GITEA_HOST])]);
         ca = testCa;
         image = await buildCaTrustingImage(run, sidecar, ca);
-        bottle = await realiseBottle(run, await declare(TOKENS), { toolsImage: tools, ca, tokens: TOKENS, prefix: "life" });
+        bottle = await deployBottle(stacks, spec(), { toolsImage: tools, ca, prefix: "life" });
         proxy = bottle.proxy;
     }, 600_000);
 
-    afterAll(() => teardownBottles(run, ca), 120_000);
+    afterAll(async () => {
+        try {
+            await stacks.teardown();
+            await run.teardown();
+        } finally {
+            ca?.dispose();
+        }
+    }, 300_000);
 
     it("serves both routes to begin with", async () => {
         expect(status(await anthropic())).toBe(200);
@@ -99,8 +110,8 @@ describeDocker("a bottle's proxy over its life", () => {
         const after = await containerOf(proxy).inspect();
         expect(after.Id).toBe(before.Id);
         expect(after.State.StartedAt).not.toBe(before.State.StartedAt);
-        expect(await statIn(proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o600, uid: PROXY_UID, gid: PROXY_GID, isFile: true });
-        expect(await readFileIn(proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.declaration.routesFile);
+        expect(await statIn(proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o444, uid: 0, gid: 0, isFile: true });
+        expect(await readFileIn(proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.outputs.routesFile);
         expect(status(await gitea())).toBe(200);
         await waitHealthy(proxy, 30_000);
     }, 60_000);
@@ -127,13 +138,14 @@ describeDocker("a bottle's proxy over its life", () => {
         await servingAgain();
     }, 60_000);
 
-    it("changes nothing when the same declaration is realised again", async () => {
-        const again = await run.realise((await declare(TOKENS)).registered, { ignoreTypes: [COMPONENT_TYPE] });
-        expect(again.actions.map((a) => a.action)).toEqual(["same", "same", "same"]);
-        expect(again.container(bottle.declaration.containerName).id).toBe(proxy.id);
-    });
+    it("changes nothing when an unchanged bottle is deployed again", async () => {
+        const again = mustSucceed("up again", await stacks.up(spec()));
+        expect(again.stdout).toMatch(/5 unchanged/);
+        expect(again.stdout).not.toMatch(/\b(replaced|updated|created|deleted)\b/);
+        expect((await proxyContainer(bottle.outputs.containerName)).id).toBe(proxy.id);
+    }, 120_000);
 
-    it("replaces the container when a token changes, deleting it first, and injects the new value", async () => {
+    it("rotates a token set with `pulumi config set --secret --path`: a replacement shown as [secret], deleted first, the new value injected", async () => {
         const upstream = bottle.upstream("api.anthropic.com");
         // The service rotates the key: the value the running proxy holds is now refused there.
         await upstream.expect(`Bearer ${ROTATED}`);
@@ -141,44 +153,54 @@ describeDocker("a bottle's proxy over its life", () => {
         expect(status(refused)).toBe(401);
         expect(JSON.parse((refused as { body: string }).body)).toMatchObject({ authorized: false });
 
-        const declaration = await declare({ ...TOKENS, E2E_ANTHROPIC_KEY: ROTATED });
-        const container = declaration.registered.find((r) => r.name === "life-proxy");
-        expect(container?.deleteBeforeReplace).toBe(true);
+        // The value goes on stdin: never on a command line.
+        mustSucceed("config set", await stacks.pulumi("life", ["config", "set", "--secret", "--path", "tokens.E2E_ANTHROPIC_KEY"], { input: ROTATED }));
+        const preview = mustSucceed("preview", await stacks.workspace.bottle(["preview", stacks.manifestFile(spec()), "--stack", stacks.stack("life"), "--slug", stacks.stack("life")], { env: TOKENS }));
+        expect(preview.stdout).toMatch(/\+-\s*docker:index\/container:Container: \(replace\)/);
+        expect(preview.stdout).toMatch(/~ envs: \[\s+~ \[0\]: \[secret\] => \[secret\]/);
+        expect(preview.stdout).toMatch(/\+-1 to replace/);
+        expect(preview.stdout).not.toContain(ROTATED);
+
         const oldId = proxy.id;
-        const realised = await run.realise(declaration.registered, { ignoreTypes: [COMPONENT_TYPE] });
-        // Networks register in whichever order their inputs resolve; compare by name.
-        const actions = realised.actions.map((a) => [a.resourceName, a.action, a.order]);
-        expect(actions.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
-            ["life-egress", "same", undefined],
-            ["life-internal", "same", undefined],
-            ["life-proxy", "replace", "delete-first"],
-        ]);
-        proxy = realised.container(declaration.containerName);
+        // The old value is still in the environment: the config secret wins over it.
+        const up = mustSucceed("up", await stacks.up(spec()));
+        expect(up.stdout).toMatch(/\+-1 replaced/);
+        expect(up.stdout).toMatch(/4 unchanged/);
+        proxy = await proxyContainer(bottle.outputs.containerName);
         expect(proxy.id).not.toBe(oldId);
         await expect(docker().getContainer(oldId).inspect()).rejects.toMatchObject({ statusCode: 404 });
         const info = await containerOf(proxy).inspect();
-        expect(info.Name).toBe(`/${declaration.containerName}`);
+        expect(info.Name).toBe(`/${bottle.outputs.containerName}`);
         expect(info.State.Health?.Status).toBe("healthy");
 
         // The agent was not touched: its `cred-proxy` now is the new container.
         const resolved = await resolveFrom(bottle.agent, PROXY_ALIAS);
-        expect(resolved).toEqual({ ok: true, addresses: [await containerIp(proxy, declaration.internalNetworkName)] });
+        expect(resolved).toEqual({ ok: true, addresses: [await containerIp(proxy, bottle.outputs.internalNetworkName)] });
         expect(status(await anthropic())).toBe(200);
         const [last] = (await upstream.requests()).slice(-1);
         expect(last.headers.authorization).toBe(`Bearer ${ROTATED}`);
         expect(status(await gitea())).toBe(200); // the unchanged token still works
 
         expect(info.Config.Env).toContain(`CRED_PROXY_TOKEN_0=${ROTATED}`);
-        const labelled = await run.labelled();
-        for (const id of labelled.containers) {
-            expect(JSON.stringify(await docker().getContainer(id).inspect())).not.toContain(TOKENS.E2E_ANTHROPIC_KEY);
+        expect(JSON.stringify(info)).not.toContain(TOKENS.E2E_ANTHROPIC_KEY);
+        const state = mustSucceed("export", await stacks.pulumi("life", ["stack", "export"]));
+        for (const token of [ROTATED, ...Object.values(TOKENS)]) {
+            expect(state.stdout).not.toContain(token);
+            expect(stacks.workspace.printed.join("\n")).not.toContain(token);
         }
-    }, 120_000);
+    }, 240_000);
 
-    it("tears down everything, the replacement included", async () => {
-        expect((await run.labelled()).containers).toHaveLength(2 + bottle.upstreams.length);
-        await run.teardown();
-        expect(await run.labelled()).toEqual({ containers: [], networks: [] });
-        expect(await run.labelledImages()).toEqual([]);
-    }, 60_000);
+    it("destroy leaves no container or network, and up after destroy brings the bottle back", async () => {
+        expect(await run.removeContainers()).toEqual([]); // the agent and fakes sit on the bottle's networks
+        const destroyed = mustSucceed("destroy", await stacks.destroy(spec()));
+        expect(destroyed.stdout).toMatch(/- 5 deleted/);
+        expect(await stacks.leftovers()).toEqual({ containers: [], networks: [] });
+
+        bottle = await deployBottle(stacks, { ...spec(), tokens: { ...TOKENS, E2E_ANTHROPIC_KEY: ROTATED } }, { toolsImage: tools, ca: ca as TestCa, prefix: "life-again" });
+        expect(bottle.upOutput.stdout).toMatch(/\+ 5 created/);
+        proxy = bottle.proxy;
+        expect((await containerOf(proxy).inspect()).State.Health?.Status).toBe("healthy");
+        expect(status(await anthropic())).toBe(200);
+        expect(status(await gitea())).toBe(200);
+    }, 240_000);
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { containerOf, execIn, sleep } from "./containers";
-import type { E2eRun, RealisedContainer } from "./realise";
+import type { E2eRun, RunningContainer } from "./run";
 import type { TestCa } from "./testCa";
 
 const SERVER_SOURCE = readFileSync(path.join(__dirname, "..", "fixtures", "fake-upstream.js"), "utf8");
@@ -40,7 +40,7 @@ export interface RecordedRequest {
 export class FakeUpstream {
     constructor(
         readonly spec: FakeUpstreamSpec,
-        readonly container: RealisedContainer,
+        readonly container: RunningContainer,
     ) {}
 
     /** Call the control endpoint from inside the container; `body` travels on stdin. */

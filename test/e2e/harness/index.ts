@@ -1,8 +1,9 @@
-/** The end-to-end harness: engine detection, offline images, the realiser and container helpers. */
+/** The end-to-end harness: the engines, offline images, runs and their helper containers, probes. */
 export * from "./engine";
+export * from "./pulumiCli";
 export * from "./images";
 export * from "./containers";
-export * from "./realise";
+export * from "./run";
 export * from "./probes";
 export * from "./testCa";
 export * from "./fakeUpstreams";

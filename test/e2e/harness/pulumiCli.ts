@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { dockerRequired, engineAvailableSync } from "./engine";
+import { REPO_ROOT } from "./images";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 const ENGINE_SCRIPT = path.join(REPO_ROOT, ".ci", "pulumi-engine.sh");
 
 function onPath(command: string, envPath: string): string | undefined {

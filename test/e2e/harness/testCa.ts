@@ -18,7 +18,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { E2eRun } from "./realise";
+import type { E2eRun } from "./run";
 
 const execFileAsync = promisify(execFile);
 
