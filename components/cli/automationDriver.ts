@@ -25,7 +25,8 @@ export const automationDriver: BottleDriver = {
         const options = {
             workDir: run.projectDir,
             pulumiCommand,
-            envVars: { PULUMI_BACKEND_URL: run.backend.url, PULUMI_SKIP_UPDATE_CHECK: "true" },
+            // Placeholders (--placeholder-tokens) reach the program as the variables it reads.
+            envVars: { PULUMI_BACKEND_URL: run.backend.url, PULUMI_SKIP_UPDATE_CHECK: "true", ...run.placeholders },
         };
         const args = { stackName: run.stackName, workDir: run.projectDir };
         const creates = run.operation === "preview" || run.operation === "up";
@@ -74,10 +75,18 @@ export const automationDriver: BottleDriver = {
                 case "preview":
                     await stack.preview({ ...streaming, diff: true });
                     break;
-                case "up":
+                case "up": {
+                    const started = Date.now();
                     await stack.up(streaming);
-                    io.out(`\nThe agent's environment: npm run -s bottle -- outputs ${run.manifestLabel}${stackFlag(run)}\n`);
+                    const outputs = await stack.outputs();
+                    io.out(`\nThe bottle's proxy ${String(outputs.containerName?.value)} is up and healthy (pulumi up took ${((Date.now() - started) / 1000).toFixed(1)} s).\n`);
+                    io.out(`The agent container joins network ${String(outputs.internalNetworkName?.value)} only, with this environment:\n`);
+                    for (const [key, value] of Object.entries((outputs.agentEnvironment?.value ?? {}) as Record<string, string>)) {
+                        io.out(`  ${key}=${value}\n`);
+                    }
+                    io.out(`(as JSON: npm run -s bottle -- outputs ${run.manifestLabel}${stackFlag(run)})\n`);
                     break;
+                }
                 case "destroy":
                     await stack.destroy(streaming);
                     break;

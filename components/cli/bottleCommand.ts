@@ -1,5 +1,6 @@
 import * as path from "path";
 import { optionValue, parseArgs, parsePort, type OptionSpec } from "./args";
+import { DEFAULT_IMAGE } from "./defaults";
 import { CliError, errorMessage, exitCodeOf, UsageError, type CommandIO } from "./errors";
 import { loadManifest } from "./manifestFile";
 import {
@@ -12,6 +13,7 @@ import {
     type PulumiCli,
 } from "./prerequisites";
 import { invocationDir, projectRelative, readPulumiProject } from "./project";
+import { placeholderToken, placeholderWarning, provideEngine, provideImage } from "./provision";
 import { planConfigChanges, readStackConfigFile, stackConfigPath, type ConfigPlan } from "./stackConfig";
 import { bottleSlug, stackNameFor } from "./stackName";
 
@@ -19,7 +21,7 @@ export const BOTTLE_OPERATIONS = ["preview", "up", "destroy", "outputs"] as cons
 export type BottleOperation = (typeof BOTTLE_OPERATIONS)[number];
 
 export const BOTTLE_USAGE = `Usage:
-  cred-proxy-bottle preview|up|destroy|outputs <manifest> [--stack NAME] [--image IMAGE] [--slug SLUG] [--port PORT]
+  cred-proxy-bottle preview|up|destroy|outputs <manifest> [--stack NAME] [--image IMAGE] [--slug SLUG] [--port PORT] [--placeholder-tokens]
   (from a clone: npm run bottle -- <command> <manifest> ...)
 
 Drives the bottle's stack of this project (Pulumi.yaml, program stacks/bottle.ts) with Pulumi's
@@ -34,13 +36,19 @@ Automation API. Needs the Pulumi CLI and, for the default file backend, PULUMI_C
   --slug SLUG     the bottle's slug (default: the manifest's name, else its file name)
   --image IMAGE   preview/up: the proxy image (default: the stack's, else cred-proxy:latest)
   --port PORT     preview/up: the port agents use (default: the stack's, else 8080)
+  --placeholder-tokens
+                  preview/up: a TokenRef set nowhere gets a placeholder (said loudly) instead
+                  of an error: the bottle runs, the services refuse what it sends
+
+From a clone, a missing Pulumi CLI is provided by .ci/pulumi-engine.sh (built offline, then
+cached), and a missing cred-proxy:latest image is built from sidecar/Dockerfile.
 
 The backend is PULUMI_BACKEND_URL, else file://<project>/.pulumi-state. preview and up write the
 stack's config (stacks/Pulumi.<stack>.yaml) from the manifest and flags, and need every TokenRef
 the manifest names in the environment or as a \`tokens.<TokenRef>\` config secret of the stack.
 `;
 
-const OPTIONS: OptionSpec = { stack: "value", slug: "value", image: "value", port: "value", help: "switch" };
+const OPTIONS: OptionSpec = { stack: "value", slug: "value", image: "value", port: "value", "placeholder-tokens": "switch", help: "switch" };
 
 export interface BottleRequest {
     operation: BottleOperation;
@@ -50,6 +58,7 @@ export interface BottleRequest {
     slug?: string;
     image?: string;
     port?: number;
+    placeholderTokens?: boolean;
 }
 
 /** Reads the command line; "help" when usage was asked for. Paths resolve against `baseDir`. */
@@ -73,7 +82,7 @@ export function parseBottleArgs(argv: ReadonlyArray<string>, baseDir: string, pr
     }
     const op = operation as BottleOperation;
     if (op === "destroy" || op === "outputs") {
-        for (const flag of ["image", "port"]) {
+        for (const flag of ["image", "port", "placeholder-tokens"]) {
             if (flag in args.options) {
                 throw new UsageError(`--${flag} applies to preview and up only`);
             }
@@ -88,6 +97,7 @@ export function parseBottleArgs(argv: ReadonlyArray<string>, baseDir: string, pr
         slug: optionValue(args, "slug"),
         image: optionValue(args, "image"),
         port: parsePort(optionValue(args, "port")),
+        placeholderTokens: args.options["placeholder-tokens"] === true ? true : undefined,
     };
 }
 
@@ -103,6 +113,12 @@ export interface BottleRun {
     /** Config to write before preview/up; empty for destroy and outputs. */
     config: ConfigPlan;
     stackConfigFile: string;
+    /** The proxy image the stack will run (after the config changes). */
+    image: string;
+    /** TokenRefs deployed with a placeholder (`--placeholder-tokens`), and their variables. */
+    placeholders: Record<string, string>;
+    /** The environment Pulumi runs with. */
+    env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface PrepareContext {
@@ -118,11 +134,14 @@ export interface PrepareContext {
  */
 export function prepareBottleRun(request: BottleRequest, ctx: PrepareContext): BottleRun {
     const bottle = loadManifest(request.manifestFile, request.manifestLabel);
-    const slug = bottleSlug(bottle, request.manifestLabel, request.slug);
-    const stackName = stackNameFor(slug, request.stack);
+    const derivedSlug = bottleSlug(bottle, request.manifestLabel, request.slug);
+    const stackName = stackNameFor(derivedSlug, request.stack);
     const project = readPulumiProject(ctx.projectDir);
     const stackConfigFile = stackConfigPath(project.stackConfigDir, stackName);
     const current = readStackConfigFile(stackConfigFile);
+    // A stack keeps the slug it was deployed with unless --slug says otherwise: a new slug renames
+    // every network and the container, which replaces the whole bottle.
+    const slug = request.slug ?? current.slug ?? derivedSlug;
     const backend = backendFor(ctx.env, ctx.projectDir);
     const deploys = request.operation === "preview" || request.operation === "up";
 
@@ -135,8 +154,16 @@ export function prepareBottleRun(request: BottleRequest, ctx: PrepareContext): B
     if (passphrase !== undefined) {
         problems.push(passphrase);
     }
+    const placeholders: Record<string, string> = {};
     if (deploys) {
-        problems.push(...tokenProblems(bottle, ctx.env, current.tokenRefs, stackName));
+        const unset = bottle.tokens.map((t) => t.TokenRef).filter((ref) => !current.tokenRefs.has(ref) && ctx.env[ref] === undefined);
+        if (request.placeholderTokens) {
+            for (const ref of unset) placeholders[ref] = placeholderToken(ref);
+        }
+        const hint = "; or, to try the bottle without real tokens, pass --placeholder-tokens";
+        for (const problem of tokenProblems(bottle, { ...ctx.env, ...placeholders }, current.tokenRefs, stackName)) {
+            problems.push(problem.includes(" is not set: ") ? `${problem}${hint}` : problem);
+        }
     }
     if (problems.length > 0 || cli === undefined) {
         throw new CliError(problems.join("\n"));
@@ -150,6 +177,9 @@ export function prepareBottleRun(request: BottleRequest, ctx: PrepareContext): B
         : { set: [], remove: [] };
     return {
         operation: request.operation,
+        image: request.image ?? current.image ?? DEFAULT_IMAGE,
+        placeholders,
+        env: { ...ctx.env, ...placeholders },
         stackName,
         slug,
         manifestLabel: request.manifestLabel,
@@ -166,11 +196,22 @@ export interface BottleDriver {
     run(run: BottleRun, io: CommandIO): Promise<number>;
 }
 
+/** What the command provides when it is missing: the Pulumi CLI (returns the new env) and the proxy image. */
+export interface Provisioner {
+    engine(env: Readonly<Record<string, string | undefined>>, projectDir: string, io: CommandIO): Readonly<Record<string, string | undefined>>;
+    image(image: string, env: Readonly<Record<string, string | undefined>>, projectDir: string, io: CommandIO): void;
+}
+
+/** The real one: the engine script and a Docker build (provision.ts). */
+export const localProvisioner: Provisioner = { engine: provideEngine, image: provideImage };
+
 export interface BottleCommandContext extends PrepareContext {
     io: CommandIO;
     cwd: string;
     /** Defaults to the Automation API driver. */
     driver?: BottleDriver;
+    /** Provides a missing CLI or image; without one, nothing is provided (a missing CLI is an error). */
+    provision?: Provisioner;
 }
 
 /** Runs the bottle command; resolves to the exit status. Never throws. */
@@ -181,7 +222,14 @@ export async function runBottleCommand(argv: ReadonlyArray<string>, ctx: BottleC
             ctx.io.out(BOTTLE_USAGE);
             return 0;
         }
-        const run = prepareBottleRun(request, ctx);
+        const env = ctx.provision?.engine(ctx.env, ctx.projectDir, ctx.io) ?? ctx.env;
+        const run = prepareBottleRun(request, { ...ctx, env });
+        if (run.operation === "up" || run.operation === "preview") {
+            ctx.provision?.image(run.image, env, ctx.projectDir, ctx.io);
+        }
+        if (Object.keys(run.placeholders).length > 0) {
+            ctx.io.err(placeholderWarning(Object.keys(run.placeholders)));
+        }
         ctx.io.out(describeRun(run));
         const driver = ctx.driver ?? (await import("./automationDriver")).automationDriver;
         return await driver.run(run, ctx.io);

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // cred-proxy-bottle: preview, up, destroy or show a bottle's stack (see bottleCommand.ts and docs/workflows.md).
-import { runBottleCommand } from "./bottleCommand";
+import { localProvisioner, runBottleCommand } from "./bottleCommand";
 import { runMain } from "./runMain";
 
-runMain("cred-proxy-bottle", runBottleCommand);
+// CRED_PROXY_NO_PROVISION=1: report a missing CLI or image instead of building it (for machines
+// where a 14-minute engine build must never start by surprise).
+runMain("cred-proxy-bottle", (argv, ctx) =>
+    runBottleCommand(argv, { ...ctx, provision: ctx.env.CRED_PROXY_NO_PROVISION === "1" ? undefined : localProvisioner }),
+);

@@ -14,7 +14,7 @@ export interface PulumiCli {
 
 export const INSTALL_HINT =
     "install it with `curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/iac/download-install/), " +
-    "open a new shell, and run this again; `npm run plan` needs no CLI";
+    "open a new shell, and run this again (offline, from a clone: `bash .ci/pulumi-engine.sh` builds one from Go modules); `npm run plan` needs no CLI";
 
 /** An executable named `name` in one of PATH's folders (PATHEXT's extensions on Windows). */
 export function findOnPath(name: string, env: Env, platform: NodeJS.Platform = process.platform): string | undefined {

@@ -90,11 +90,15 @@ describe("the Automation API driver, against a stand-in Pulumi CLI", () => {
         expect(up.status).toBe(0);
         expect(up.commands).toContain("up --yes --skip-preview --color never --exec-kind auto.local --stack example --non-interactive");
         expect(up.commands.filter((c) => c.startsWith("config"))).toEqual([]); // the committed stack config already says it all
-        expect(up.out).toContain("The agent's environment: npm run -s bottle -- outputs stacks/bottles/example.yaml\n");
+        // After up: what the agent gets, read back from the stack's outputs.
+        expect(up.commands).toContain("stack output --json --stack example --non-interactive");
+        expect(up.out).toMatch(/The bottle's proxy example-cred-proxy is up and healthy \(pulumi up took \d+\.\d s\)\.\n/);
+        expect(up.out).toContain("The agent container joins network example-internal only, with this environment:\n  CRED_PROXY_URL=http://cred-proxy:8080\n");
+        expect(up.out).toContain("(as JSON: npm run -s bottle -- outputs stacks/bottles/example.yaml)\n");
         const outputs = await bottle(["outputs", "stacks/bottles/example.yaml"]);
         expect(outputs.status).toBe(0);
         expect(outputs.out.slice(outputs.out.indexOf("{"))).toBe(
-            '{\n  "agentEnvironment": {\n    "CRED_PROXY_URL": "http://cred-proxy:8080"\n  },\n  "proxyUrl": "http://cred-proxy:8080"\n}\n',
+            '{\n  "agentEnvironment": {\n    "CRED_PROXY_URL": "http://cred-proxy:8080"\n  },\n  "containerName": "example-cred-proxy",\n  "internalNetworkName": "example-internal",\n  "proxyUrl": "http://cred-proxy:8080"\n}\n',
         );
     });
 
@@ -152,11 +156,12 @@ describe("the built cred-proxy-bottle bin", () => {
     };
     const nodeDir = path.dirname(process.execPath);
 
-    test("with no pulumi on PATH: one line, exit 1", () => {
+    // Without CRED_PROXY_NO_PROVISION the bin would build the engine (test/e2e/quickstart.test.ts).
+    test("with no pulumi on PATH and provisioning off: one line, exit 1", () => {
         const child = spawnSync(process.execPath, [bin(), "preview", "stacks/bottles/example.yaml"], {
             cwd: ROOT,
             encoding: "utf8",
-            env: { PATH: nodeDir, HOME: project, PULUMI_CONFIG_PASSPHRASE: "p", ...TOKENS },
+            env: { PATH: nodeDir, HOME: project, PULUMI_CONFIG_PASSPHRASE: "p", CRED_PROXY_NO_PROVISION: "1", ...TOKENS },
         });
         expect(child.status).toBe(1);
         expect(child.stdout).toBe("");
