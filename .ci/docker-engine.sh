@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on this machine, for the end-to-end suite.
 #
-#   1. the tools the suite and the image scripts need (docker.io, git, openssl) are installed
+#   1. the tools the suite and the image scripts need (docker.io, git, openssl, python3-venv) are installed
 #      from Debian's packages, each only when it is missing;
 #   2. when `docker info` does not answer and no dockerd runs, dockerd is started in the
 #      background (setsid, log in a temporary folder);
@@ -50,6 +50,8 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
 fi
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The Python example's end-to-end test makes a virtualenv; Debian ships venv separately.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
