@@ -99,9 +99,12 @@ export class BottleStacks {
         return this.workspace.bottle(["destroy", this.manifestFile(spec), "--stack", this.stack(spec.name)]);
     }
 
-    /** Containers and networks on the engine whose bottle label is one of this run's stacks. */
-    async leftovers(): Promise<{ containers: string[]; networks: string[] }> {
-        const ours = (labels: Record<string, string> | undefined) => (labels?.[BOTTLE_LABEL] ?? "").startsWith(`${this.run.runId}-`);
+    /** Containers and networks on the engine whose bottle label is one of this run's stacks (or just `name`'s). */
+    async leftovers(name?: string): Promise<{ containers: string[]; networks: string[] }> {
+        const ours = (labels: Record<string, string> | undefined) => {
+            const slug = labels?.[BOTTLE_LABEL] ?? "";
+            return name === undefined ? slug.startsWith(`${this.run.runId}-`) : slug === this.stack(name);
+        };
         const containers = (await docker().listContainers({ all: true, filters: { label: [BOTTLE_LABEL] } })).filter((c) => ours(c.Labels));
         const networks = (await docker().listNetworks({ filters: { label: [BOTTLE_LABEL] } })).filter((n) => ours(n.Labels));
         return { containers: containers.map((c) => c.Names[0].replace(/^\//, "")), networks: networks.map((n) => n.Name) };

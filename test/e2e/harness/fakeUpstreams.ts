@@ -22,6 +22,8 @@ export interface FakeUpstreamSpec {
     /** Host name (the network alias, and a SAN of the test certificate). */
     host: string;
     port?: number;
+    /** Serve plain HTTP (for an `http://` upstream) instead of TLS. */
+    plainHttp?: boolean;
     /** Serve `git http-backend` for repositories under this path prefix ("" for the root). */
     gitBase?: string;
 }
@@ -103,6 +105,7 @@ export async function startFakeUpstreams(
         opts.specs.map(async (s) => {
             const env = [`UPSTREAM_NAME=${s.name}`, `UPSTREAM_PORT=${s.port ?? 443}`, `TLS_CERT=${CERT_PATH}`, `TLS_KEY=${KEY_PATH}`, "HOME=/tmp"];
             if (s.gitBase !== undefined) env.push("GIT=1", `GIT_BASE=${s.gitBase}`);
+            if (s.plainHttp) env.push("PLAIN_HTTP=1");
             const [uid, gid] = UPSTREAM_USER.split(":").map(Number);
             const container = await run.runContainer({
                 image: opts.image,
@@ -130,13 +133,14 @@ export function fakeUpstreamSpecs(routes: { kind: string; upstream: string }[]):
     const byOrigin = new Map<string, FakeUpstreamSpec>();
     for (const r of routes) {
         const url = new URL(r.upstream);
-        if (url.protocol !== "https:") throw new Error(`route upstream ${r.upstream}: the fakes serve https only`);
+        if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`route upstream ${r.upstream}: the fakes serve http and https only`);
         if (byOrigin.has(url.origin)) continue;
         const git = r.kind === "gitea" || url.hostname === "github.com";
         byOrigin.set(url.origin, {
             name: url.port ? `${url.hostname}-${url.port}` : url.hostname,
             host: url.hostname,
-            port: url.port ? Number(url.port) : 443,
+            port: url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443,
+            plainHttp: url.protocol === "http:" ? true : undefined,
             gitBase: git ? url.pathname.replace(/\/+$/, "") : undefined,
         });
     }
