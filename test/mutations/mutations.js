@@ -10,10 +10,11 @@ module.exports = [
         tests: ["test/component"],
     },
     {
-        name: "routes file uploaded 0600 but owned by root",
+        // Its owner may chmod it without any capability, and so rewrite its own routes.
+        name: "routes file owned by the proxy's user",
         file: "components/credProxySidecar/containerArgs.ts",
-        find: "owner: String(PROXY_UID),",
-        replace: "owner: \"0\",",
+        find: 'permissions: "0444",',
+        replace: 'permissions: "0444", owner: String(PROXY_UID), group: String(PROXY_GID),',
         tests: ["test/component"],
     },
     {
