@@ -40,7 +40,7 @@ import {
     type RecordedRequest,
     type TestCa,
 } from "./harness";
-import { BottleStacks, deployBottle, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const GITEA_URL = `https://${GITEA_HOST}:3000/git`;
@@ -105,14 +105,7 @@ describeEngine("a bottle deployed by pulumi up", () => {
         bottle = await deployBottle(stacks, { name: "bottle", manifest: MANIFEST, tokens: TOKENS, image: proxyImage }, { toolsImage: tools, ca, prefix: "bottle" });
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await stacks.teardown();
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 300_000);
+    afterAll(() => teardownBottles(stacks, ca), 300_000);
 
     it("creates what the component declares: an internal and an egress network, and the proxy, healthy", async () => {
         const d = bottle.outputs;

@@ -1,5 +1,5 @@
 /**
- * Issue 12, point 6: examples/consumer, a program of its own that imports CredProxySidecar from the
+ * examples/consumer, a program of its own that imports CredProxySidecar from the
  * built cred-proxy package and passes in networks it creates itself, through a real `pulumi up`
  * and `pulumi destroy` on a real Docker engine. It runs from a temporary copy of the example whose
  * node_modules link to this repository, under a bottle name of its own.
@@ -16,17 +16,14 @@ import {
     linkNodeModules,
     removeDockerNamesWithPrefix,
     uniqueSlug,
+    deployExample,
+    destroyExample,
+    type ExportedResource,
 } from "./harness/programCopy";
 import { describeEngine, mustSucceed, PulumiWorkspace } from "./harness/pulumiCli";
 
 const STACK = "e2e";
 
-interface ExportedResource {
-    urn: string;
-    type: string;
-    parent?: string;
-    outputs?: Record<string, unknown>;
-}
 
 describeEngine("examples/consumer under the real Pulumi engine, with networks it creates itself", () => {
     const slug = uniqueSlug("consumer");
@@ -48,24 +45,13 @@ describeEngine("examples/consumer under the real Pulumi engine, with networks it
         const [proxyImage, agentImage] = await Promise.all([buildSidecarImage(), buildIdleAgentImage()]);
         dir = copyExample("consumer", slug);
         linkNodeModules(dir);
-        mustSucceed("stack init", await pulumi(["stack", "init", STACK]));
-        stackCreated = true;
-        // The secret on stdin, never on a command line; the stack file is in the temporary copy.
-        mustSucceed("config set githubToken", await pulumi(["config", "set", "--secret", "githubToken"], githubToken));
-        mustSucceed("config set proxyImage", await pulumi(["config", "set", "proxyImage", proxyImage]));
-        mustSucceed("config set agentImage", await pulumi(["config", "set", "agentImage", agentImage]));
-        mustSucceed("pulumi up", await pulumi(["up", "--yes", "--non-interactive"]));
-        outputs = JSON.parse(mustSucceed("stack output", await pulumi(["stack", "output", "--json"])).stdout);
-        exported = mustSucceed("stack export", await pulumi(["stack", "export"])).stdout;
-        resources = JSON.parse(exported).deployment.resources;
+        // The stack file stays in the temporary copy; the secret goes on stdin.
+        ({ outputs, exported, resources } = await deployExample(pulumi, STACK, { githubToken, proxyImage, agentImage }, () => (stackCreated = true)));
     }, 420_000);
 
     afterAll(async () => {
         try {
-            if (stackCreated) {
-                await pulumi(["destroy", "--yes", "--non-interactive"]);
-                await pulumi(["stack", "rm", "--yes", "--force", STACK]);
-            }
+            await destroyExample(pulumi, STACK, stackCreated);
         } finally {
             await removeDockerNamesWithPrefix(slug);
             if (dir) rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import {
     sweepLeftovers,
     type TestCa,
 } from "./harness";
-import { BottleStacks, deployBottle, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
 
 const MANIFEST = { tokens: [{ Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" }] };
 const TOKENS = {
@@ -49,14 +49,7 @@ describeEngine("bottles side by side on one engine", () => {
         bottles.b = b;
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await stacks.teardown();
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 300_000);
+    afterAll(() => teardownBottles(stacks, ca), 300_000);
 
     it("gives each bottle its own networks: both internal ones internal, none shared", async () => {
         const names = (["a", "b"] as const).flatMap((k) => [bottles[k].outputs.internalNetworkName, bottles[k].outputs.egressNetworkName]);

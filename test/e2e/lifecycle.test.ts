@@ -34,7 +34,7 @@ import {
     type RunningContainer,
     type TestCa,
 } from "./harness";
-import { BottleStacks, deployBottle, proxyContainer, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, teardownBottles, proxyContainer, type Bottle } from "./harness/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const MANIFEST = {
@@ -83,14 +83,7 @@ describeEngine("a bottle's proxy over its life", () => {
         proxy = bottle.proxy;
     }, 600_000);
 
-    afterAll(async () => {
-        try {
-            await stacks.teardown();
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 300_000);
+    afterAll(() => teardownBottles(stacks, ca), 300_000);
 
     it("serves both routes to begin with", async () => {
         expect(status(await anthropic())).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * Issue 12, point 7: examples/python through a real `pulumi up` and `pulumi destroy`, using
+ * examples/python through a real `pulumi up` and `pulumi destroy`, using
  * CredProxySidecar through a Python SDK generated from the schema the running package serves, in
  * a virtualenv with `pulumi` and `pulumi-docker` from PyPI.
  *
@@ -30,16 +30,14 @@ import {
     uniqueSlug,
     useLocalProviderPlugin,
     writePluginShim,
+    deployExample,
+    destroyExample,
+    type ExportedResource,
 } from "./harness/programCopy";
 import { describeEngine, mustSucceed, PulumiWorkspace } from "./harness/pulumiCli";
 
 const STACK = "e2e";
 
-interface ExportedResource {
-    urn: string;
-    type: string;
-    parent?: string;
-}
 
 describeEngine("examples/python under the real Pulumi engine, through the generated Python SDK", () => {
     const slug = uniqueSlug("python");
@@ -79,23 +77,13 @@ describeEngine("examples/python under the real Pulumi engine, through the genera
         env.PATH = `${venvBin}${path.delimiter}${workspace.env().PATH}`;
         env.VIRTUAL_ENV = path.dirname(venvBin);
 
-        mustSucceed("stack init", await pulumi(["stack", "init", STACK]));
-        stackCreated = true;
-        mustSucceed("config set githubToken", await pulumi(["config", "set", "--secret", "githubToken"], githubToken));
-        mustSucceed("config set proxyImage", await pulumi(["config", "set", "proxyImage", proxyImage]));
-        mustSucceed("config set agentImage", await pulumi(["config", "set", "agentImage", agentImage]));
-        mustSucceed("pulumi up", await pulumi(["up", "--yes", "--non-interactive"]));
-        outputs = JSON.parse(mustSucceed("stack output", await pulumi(["stack", "output", "--json"])).stdout);
-        exported = mustSucceed("stack export", await pulumi(["stack", "export"])).stdout;
-        resources = JSON.parse(exported).deployment.resources;
+        // The stack file stays in the temporary copy; the secret goes on stdin.
+        ({ outputs, exported, resources } = await deployExample(pulumi, STACK, { githubToken, proxyImage, agentImage }, () => (stackCreated = true)));
     }, 600_000);
 
     afterAll(async () => {
         try {
-            if (stackCreated) {
-                await pulumi(["destroy", "--yes", "--non-interactive"]);
-                await pulumi(["stack", "rm", "--yes", "--force", STACK]);
-            }
+            await destroyExample(pulumi, STACK, stackCreated);
         } finally {
             await removeDockerNamesWithPrefix(slug);
             for (const folder of [dir, pluginBin]) if (folder) rmSync(folder, { recursive: true, force: true });

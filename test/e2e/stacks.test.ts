@@ -21,7 +21,7 @@ import {
     sweepLeftovers,
     type TestCa,
 } from "./harness";
-import { BottleStacks, deployBottle, type Bottle } from "./harness/bottle";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
 
 const BOTTLES_DIR = path.resolve(__dirname, "../../stacks/bottles");
 const EXAMPLES = readdirSync(BOTTLES_DIR)
@@ -51,14 +51,7 @@ describeEngine("the project's stacks on the real engines", () => {
         image = await buildCaTrustingImage(run, sidecar, ca);
     }, 300_000);
 
-    afterAll(async () => {
-        try {
-            await stacks.teardown();
-            await run.teardown();
-        } finally {
-            ca?.dispose();
-        }
-    }, 300_000);
+    afterAll(() => teardownBottles(stacks, ca), 300_000);
 
     it.each(EXAMPLES.map((e) => [e.name, e]))(
         "deploys the example bottle %s: every route reaches its upstream with exactly its token; destroy removes it",

@@ -231,3 +231,13 @@ export async function deployBottle(
     }
     return { outputs, proxy: await proxyContainer(outputs.containerName), agent, upstreams, upOutput: deployed.value, upstream };
 }
+
+/** A bottle suite's `afterAll`: its stacks, then the run's own containers and images, then the test CA. */
+export async function teardownBottles(stacks: BottleStacks, ca: TestCa | undefined): Promise<void> {
+    try {
+        await stacks.teardown();
+        await stacks.run.teardown();
+    } finally {
+        ca?.dispose();
+    }
+}

@@ -25,7 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { docker } from "./engine";
 import { buildDockerfileImage, buildToolsImage, REPO_ROOT } from "./images";
-import { pulumiBinDir } from "./pulumiCli";
+import { mustSucceed, pulumiBinDir, type CommandResult } from "./pulumiCli";
 
 /** A slug no other run uses: `e2e-<hex>-<what>`, also the prefix of every Docker name it gets. */
 export function uniqueSlug(what: string): string {
@@ -228,5 +228,46 @@ export async function buildIdleAgentImage(): Promise<string> {
         return await buildDockerfileImage({ repository: "cred-proxy-e2e-idle-agent", dockerfile, context });
     } finally {
         rmSync(context, { recursive: true, force: true });
+    }
+}
+
+/** A resource as `pulumi stack export` writes it. */
+export interface ExportedResource {
+    urn: string;
+    type: string;
+    parent?: string;
+    outputs?: Record<string, unknown>;
+}
+
+/** `pulumi <args>` in an example's copy; `input` goes to stdin (secrets never on a command line). */
+export type ExamplePulumi = (args: string[], input?: string) => Promise<CommandResult>;
+
+/**
+ * The steps both examples share: a stack, its config (the GitHub token as a secret, on stdin),
+ * `up`, then what it left: the outputs and the exported state. `created()` is called once the
+ * stack exists, so the suite's teardown knows to destroy it.
+ */
+export async function deployExample(
+    pulumi: ExamplePulumi,
+    stack: string,
+    config: { githubToken: string; proxyImage: string; agentImage: string },
+    created: () => void,
+): Promise<{ outputs: Record<string, unknown>; exported: string; resources: ExportedResource[] }> {
+    mustSucceed("stack init", await pulumi(["stack", "init", stack]));
+    created();
+    mustSucceed("config set githubToken", await pulumi(["config", "set", "--secret", "githubToken"], config.githubToken));
+    mustSucceed("config set proxyImage", await pulumi(["config", "set", "proxyImage", config.proxyImage]));
+    mustSucceed("config set agentImage", await pulumi(["config", "set", "agentImage", config.agentImage]));
+    mustSucceed("pulumi up", await pulumi(["up", "--yes", "--non-interactive"]));
+    const outputs = JSON.parse(mustSucceed("stack output", await pulumi(["stack", "output", "--json"])).stdout);
+    const exported = mustSucceed("stack export", await pulumi(["stack", "export"])).stdout;
+    return { outputs, exported, resources: JSON.parse(exported).deployment.resources };
+}
+
+/** Destroys and removes an example's stack, if it was created. */
+export async function destroyExample(pulumi: ExamplePulumi, stack: string, created: boolean): Promise<void> {
+    if (created) {
+        await pulumi(["destroy", "--yes", "--non-interactive"]);
+        await pulumi(["stack", "rm", "--yes", "--force", stack]);
     }
 }
