@@ -1,5 +1,5 @@
-import { optionValue, parseArgs, parsePort } from "../../components/cli/args";
-import { UsageError } from "../../components/cli/errors";
+import { optionValue, parseArgs, parsePort } from "../../cli/args";
+import { UsageError } from "../../cli/errors";
 
 const spec = { json: "switch", image: "value", help: "switch" } as const;
 

@@ -2,8 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderOutputs, pulumiFailure } from "../../components/cli/automationDriver";
-import { runBottleCommand } from "../../components/cli/bottleCommand";
+import { renderOutputs, pulumiFailure } from "../../cli/automationDriver";
+import { runBottleCommand } from "../../cli/bottleCommand";
 
 // The Automation API driver, run against a stand-in for the Pulumi CLI (fixtures/fake-pulumi.js)
 // that records how it is called: there is no real CLI on this machine.

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runBottleCommand, type BottleRun } from "../../components/cli/bottleCommand";
+import { runBottleCommand, type BottleRun } from "../../cli/bottleCommand";
 import { fakeToken } from "../helpers/fakeTokens";
 
 const ROOT = path.resolve(__dirname, "../..");

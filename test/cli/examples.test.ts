@@ -2,9 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
-import { DEFAULT_IMAGE } from "../../components/cli/defaults";
-import { runPlanCommand } from "../../components/cli/planCommand";
-import { checkSnapshots, describeSnapshotProblems, exampleBottles, updateSnapshots } from "../../components/cli/snapshots";
+import { DEFAULT_IMAGE } from "../../cli/defaults";
+import { runPlanCommand } from "../../cli/planCommand";
+import { checkSnapshots, describeSnapshotProblems, exampleBottles, updateSnapshots } from "../../cli/snapshots";
 import { loadBottleManifest } from "../../components";
 
 const ROOT = path.resolve(__dirname, "../..");

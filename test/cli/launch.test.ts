@@ -1,5 +1,5 @@
 /**
- * components/cli/launch.js, which `npm run plan` and `npm run bottle` go through: it runs the
+ * scripts/launch.js, which `npm run plan` and `npm run bottle` go through: it runs the
  * compiled entry, and builds first whenever dist/ is missing or older than a source. Exercised
  * on a small project of its own (real tsc, real files), so the repository's dist/ is never touched.
  */
@@ -9,7 +9,7 @@ import os from "os";
 import path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const LAUNCHER = path.join(ROOT, "components/cli/launch.js");
+const LAUNCHER = path.join(ROOT, "scripts/launch.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
 const { staleSources } = require(LAUNCHER) as { staleSources: (root: string) => string[] };
 
@@ -75,53 +75,53 @@ describe("launching an entry", () => {
     /** A project with the launcher, a `plan` entry importing a second module, and real tsc. */
     function project(): string {
         const root = tmp();
-        fs.mkdirSync(path.join(root, "components/cli"), { recursive: true });
-        fs.copyFileSync(LAUNCHER, path.join(root, "components/cli/launch.js"));
+        fs.mkdirSync(path.join(root, "scripts"), { recursive: true });
+        fs.copyFileSync(LAUNCHER, path.join(root, "scripts/launch.js"));
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
         write(
             root,
             "tsconfig.json",
             JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: ["node"] } }),
         );
-        write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["components/**/*.ts"] }));
-        write(root, "components/cli/word.ts", `export const word = "first";\n`);
+        write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
+        write(root, "cli/word.ts", `export const word = "first";\n`);
         write(
             root,
-            "components/cli/planMain.ts",
+            "cli/planMain.ts",
             `import { word } from "./word";\nprocess.stdout.write(JSON.stringify({ word, args: process.argv.slice(2) }) + "\\n");\n`,
         );
         return root;
     }
     const launch = (root: string, ...args: string[]) =>
-        spawnSync(process.execPath, [path.join(root, "components/cli/launch.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+        spawnSync(process.execPath, [path.join(root, "scripts/launch.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
 
     test("builds when dist/ is missing, runs the compiled entry with the arguments, then reuses the build", () => {
         const root = project();
         const first = launch(root, "plan", "manifest.yaml", "--json");
         expect(first.status).toBe(0);
-        expect(first.stderr).toMatch(/^cred-proxy-plan: components\/cli\/\S+\.ts and 1 more changed since the last build: running npm run build\n$/);
+        expect(first.stderr).toMatch(/^cred-proxy-plan: cli\/\S+\.ts and 1 more changed since the last build: running npm run build\n$/);
         expect(JSON.parse(first.stdout)).toEqual({ word: "first", args: ["manifest.yaml", "--json"] });
 
-        const built = fs.statSync(path.join(root, "dist/components/cli/planMain.js")).mtimeMs;
+        const built = fs.statSync(path.join(root, "dist/cli/planMain.js")).mtimeMs;
         const second = launch(root, "plan");
         expect(second.stderr).toBe("");
         expect(JSON.parse(second.stdout)).toEqual({ word: "first", args: [] });
-        expect(fs.statSync(path.join(root, "dist/components/cli/planMain.js")).mtimeMs).toBe(built);
+        expect(fs.statSync(path.join(root, "dist/cli/planMain.js")).mtimeMs).toBe(built);
     }, 60_000);
 
     test("an edited source is rebuilt before it runs: never stale code", () => {
         const root = project();
         expect(launch(root, "plan").status).toBe(0);
         const later = Date.now() / 1000 + 5;
-        write(root, "components/cli/word.ts", `export const word = "second";\n`, later);
+        write(root, "cli/word.ts", `export const word = "second";\n`, later);
         const run = launch(root, "plan");
-        expect(run.stderr).toContain("components/cli/word.ts changed since the last build");
+        expect(run.stderr).toContain("cli/word.ts changed since the last build");
         expect(JSON.parse(run.stdout)).toEqual({ word: "second", args: [] });
     }, 60_000);
 
     test("a failing build stops it: exit 1, the compiler's errors and one line on stderr, nothing on stdout", () => {
         const root = project();
-        write(root, "components/cli/word.ts", `export const word: number = "not a number";\n`);
+        write(root, "cli/word.ts", `export const word: number = "not a number";\n`);
         const run = launch(root, "plan");
         expect(run.status).toBe(1);
         expect(run.stdout).toBe("");

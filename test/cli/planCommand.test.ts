@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
-import { runPlanCommand } from "../../components/cli/planCommand";
-import { planResources, renderPlanJson, type PlanDocument } from "../../components/cli/planDocument";
+import { runPlanCommand } from "../../cli/planCommand";
+import { planResources, renderPlanJson, type PlanDocument } from "../../cli/planDocument";
 import { fakeToken } from "../helpers/fakeTokens";
 import type { RegisteredResource } from "../helpers/pulumiMocks";
 
@@ -199,7 +199,7 @@ describe("the plan is what the per-bottle stack program declares", () => {
 describe("the entry points", () => {
     test("start with a node shebang", () => {
         for (const entry of ["planMain.ts", "bottleMain.ts"]) {
-            expect(fs.readFileSync(path.join(ROOT, "components/cli", entry), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+            expect(fs.readFileSync(path.join(ROOT, "cli", entry), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
         }
     });
 

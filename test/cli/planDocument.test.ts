@@ -1,6 +1,6 @@
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../../components/cli/mockEngine";
-import { maskSecrets, planResources, sortKeys, urnRef } from "../../components/cli/planDocument";
-import { renderValue } from "../../components/cli/renderPlan";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../../cli/mockEngine";
+import { maskSecrets, planResources, sortKeys, urnRef } from "../../cli/planDocument";
+import { renderValue } from "../../cli/renderPlan";
 
 const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, value });
 

@@ -8,7 +8,7 @@ import {
     missingCliProblem,
     passphraseProblem,
     tokenProblems,
-} from "../../components/cli/prerequisites";
+} from "../../cli/prerequisites";
 import { fakeToken } from "../helpers/fakeTokens";
 
 let dir: string;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planConfigChanges, readStackConfigFile, stackConfigPath, type StackConfigFile } from "../../components/cli/stackConfig";
+import { planConfigChanges, readStackConfigFile, stackConfigPath, type StackConfigFile } from "../../cli/stackConfig";
 
 const none: StackConfigFile = { hasInlineManifest: false, tokenRefs: new Set() };
 const desired = { manifestPath: "stacks/bottles/example.yaml", slug: "example" };

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { planSidecar } from "../../components/credProxySidecar/plan";
-import { CliError, UsageError } from "../../components/cli/errors";
-import { bottleSlug, SLUG_PATTERN, stackNameFor, stackShortName } from "../../components/cli/stackName";
+import { CliError, UsageError } from "../../cli/errors";
+import { bottleSlug, SLUG_PATTERN, stackNameFor, stackShortName } from "../../cli/stackName";
 
 const tokens = [{ Kind: "npm" as const, TokenRef: "NPM_TOKEN" }];
 

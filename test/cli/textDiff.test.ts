@@ -1,4 +1,4 @@
-import { unifiedDiff } from "../../components/cli/textDiff";
+import { unifiedDiff } from "../../cli/textDiff";
 
 const labels = { before: "old", after: "new" };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);

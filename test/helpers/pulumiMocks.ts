@@ -1,6 +1,6 @@
 // The mock-runtime recorder lives in the package (the offline plan command uses it too); the
 // tests import it from here, together with the leak-hunting helpers below.
-import { isSecretWrapper } from "../../components/cli/mockEngine";
+import { isSecretWrapper } from "../../cli/mockEngine";
 
 export {
     installMocks,
@@ -9,8 +9,8 @@ export {
     SECRET_SIG_VALUE,
     settle,
     valueOf,
-} from "../../components/cli/mockEngine";
-export type { MockOptions, RegisteredResource } from "../../components/cli/mockEngine";
+} from "../../cli/mockEngine";
+export type { MockOptions, RegisteredResource } from "../../cli/mockEngine";
 
 /**
  * Paths at which `needle` appears in `value` outside any secret wrapper: every such path is a

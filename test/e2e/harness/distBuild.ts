@@ -11,14 +11,14 @@ import path from "node:path";
 /** Root of the repository (this file is test/e2e/harness/distBuild.ts). */
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
-const { staleSources } = require("../../../components/cli/launch.js") as {
+const { staleSources } = require("../../../scripts/launch.js") as {
     staleSources: (root: string, dirs?: string[]) => string[];
 };
 
 /**
  * True when every `sidecar/*.ts` has a compiled `dist/sidecar/*.js` newer than it and than the
  * tsconfig files: then `npm run build` would not change what the image copies. The same check
- * `npm run plan` makes before running the compiled code (components/cli/launch.js).
+ * `npm run plan` makes before running the compiled code (scripts/launch.js).
  */
 export function distSidecarUpToDate(root = REPO_ROOT): boolean {
     return staleSources(root, ["sidecar"]).length === 0;

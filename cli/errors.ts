@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ManifestError } from "../manifest/errors";
+import { ManifestError } from "../components/manifest/errors";
 
 /**
  * A problem the user can fix, reported as its message alone: no stack trace, never a value.

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: cred-proxy against its peers, in one run, on loopback.
  *
- *   node -r ts-node/register/transpile-only test/bench/run.ts [--quick] [--no-build]
+ *   node -r ts-node/register/transpile-only bench/run.ts [--quick] [--no-build]
  *        [--only requests,sse,streams,plan] [--targets cred-proxy,http-proxy,...] [--rounds N]
  *        [--compare GIT_REF] [--floor] [--json FILE]
  *

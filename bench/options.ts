@@ -32,7 +32,7 @@ export function parseOptions(argv: string[]): Options {
     const withValue = ["--only", "--rounds", "--json", "--targets", "--compare"];
     const known = new Set(["--quick", "--no-build", "--floor", ...withValue]);
     for (let i = 0; i < argv.length; i++) {
-        if (!known.has(argv[i])) throw new Error(`unknown argument ${argv[i]} (see the head of test/bench/run.ts)`);
+        if (!known.has(argv[i])) throw new Error(`unknown argument ${argv[i]} (see the head of bench/run.ts)`);
         if (withValue.includes(argv[i]) && argv[++i] === undefined) throw new Error(`${argv[i - 1]} needs a value`);
     }
     const value = (flag: string): string | undefined => {

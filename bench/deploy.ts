@@ -3,7 +3,7 @@
  * a healthy proxy, and of N bottles side by side (N separate stacks, their `up`s started at
  * once). A benchmark script, not a test: it prints a table and ratios, and asserts no time.
  *
- *   node -r ts-node/register/transpile-only test/bench/deploy.ts [--bottles 1,5] [--reps 2]
+ *   node -r ts-node/register/transpile-only bench/deploy.ts [--bottles 1,5] [--reps 2]
  *       [--image cred-proxy-bench:latest] [--no-raw] [--no-sequential] [--json FILE]
  *
  *   --bottles   bottle counts; 1 is always measured (the others' ratios are against it), every
@@ -31,7 +31,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import os from "os";
 import path from "path";
 
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..");
 const UP_TIMEOUT_MS = 300_000;
 
 interface Options {

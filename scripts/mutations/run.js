@@ -1,5 +1,5 @@
 // Runs each mutation in mutations.js against a scratch copy of the project and checks that the
-// suite catches it. Usage: node test/mutations/run.js   (exit 1 when a mutation survives)
+// suite catches it. Usage: node scripts/mutations/run.js   (exit 1 when a mutation survives)
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");

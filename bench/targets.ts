@@ -10,7 +10,7 @@ import { tmpdir } from "os";
 import { join, resolve } from "path";
 import ts from "typescript";
 
-export const REPO = resolve(__dirname, "../..");
+export const REPO = resolve(__dirname, "..");
 export const PREFIX = "/bench/";
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;

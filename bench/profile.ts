@@ -1,6 +1,6 @@
 /**
  * Profiles one proxy under the benchmark's load (`node --cpu-prof`), for finding what to optimise:
- *   node -r ts-node/register/transpile-only test/bench/profile.ts [cred-proxy|http-proxy|http-proxy-3|node-minimal]
+ *   node -r ts-node/register/transpile-only bench/profile.ts [cred-proxy|http-proxy|http-proxy-3|node-minimal]
  *        [requests|upload|download] [--out DIR]
  * Runs the proxy as a child with --cpu-prof, drives it (small JSON POSTs at 50 connections, or one
  * 256 MiB stream), stops it, and prints where its CPU time went (self time by function and file).

@@ -5,16 +5,16 @@
 // or older than any source tsconfig.build.json compiles, it runs that build first (`npm run
 // build`), so a command never runs code older than the checkout.
 //
-//   node components/cli/launch.js <plan|bottle> [args...]
+//   node scripts/launch.js <plan|bottle> [args...]
 "use strict";
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..");
 const ENTRIES = { plan: "cred-proxy-plan", bottle: "cred-proxy-bottle" };
 /** What `tsc -p tsconfig.build.json` compiles (its `include`), and what else changes its output. */
-const SOURCE_DIRS = ["components", "sidecar"];
+const SOURCE_DIRS = ["components", "cli", "sidecar"];
 const CONFIGS = ["tsconfig.json", "tsconfig.build.json"];
 
 /** Every `.ts` file (not `.d.ts`) under `dir`, relative to `root`. */
@@ -80,7 +80,7 @@ function main() {
         return;
     }
     // The entry reads its arguments from process.argv, as when it runs as the bin.
-    process.argv = [process.argv[0], path.join(ROOT, "dist", "components", "cli", `${name}Main.js`), ...args];
+    process.argv = [process.argv[0], path.join(ROOT, "dist", "cli", `${name}Main.js`), ...args];
     require(process.argv[1]);
 }
 

@@ -8,7 +8,7 @@ export const PACKAGE_NAME = "cred-proxy";
 
 /**
  * The project folder: the nearest folder at or above `start` whose package.json is this
- * package's. Works from the TypeScript sources (components/cli) and from dist/components/cli.
+ * package's. Works from the TypeScript sources (cli/) and from dist/cli/.
  */
 export function findPackageRoot(start: string): string {
     for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {

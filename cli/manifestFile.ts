@@ -1,6 +1,6 @@
-import { ManifestError } from "../manifest/errors";
-import { loadBottleManifest } from "../manifest/load";
-import type { Bottle } from "../manifest/schema";
+import { ManifestError } from "../components/manifest/errors";
+import { loadBottleManifest } from "../components/manifest/load";
+import type { Bottle } from "../components/manifest/schema";
 
 /** Loads and validates a manifest; its problems name the file as the user knows it (`label`). */
 export function loadManifest(file: string, label: string): Bottle {

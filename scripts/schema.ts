@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // Checks or rewrites the committed multi-language schema (components/provider/schema.json):
-//   ts-node --transpile-only -P tsconfig.json components/provider/schemaMain.ts [--update]
+//   npm run schema:check | npm run schema:update   (ts-node scripts/schema.ts [--update])
 // Without --update it exits 1 and prints a diff when the snapshot is out of date.
 import * as fs from "fs";
 import * as path from "path";
 import { findPackageRoot } from "../cli/project";
 import { unifiedDiff } from "../cli/textDiff";
-import { hostSchema, renderSchema, SCHEMA_SNAPSHOT } from "./packageSchema";
+import { hostSchema, renderSchema, SCHEMA_SNAPSHOT } from "../components/provider/packageSchema";
 
 async function main(args: string[]): Promise<number> {
     const unknown = args.filter((a) => a !== "--update");
     if (unknown.length > 0) {
-        process.stderr.write(`usage: schemaMain [--update]   (unknown: ${unknown.join(" ")})\n`);
+        process.stderr.write(`usage: scripts/schema.ts [--update]   (unknown: ${unknown.join(" ")})\n`);
         return 2;
     }
     const root = findPackageRoot(__dirname);
