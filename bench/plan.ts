@@ -1,6 +1,6 @@
 /**
  * Timing the offline plan command for manifests of 1, 10, 100 and 1,000 token entries: the CLI
- * as users run it (`npm run plan`), the compiled CLI (`dist/cli/planMain.js`, the
+ * as users run it (`npm run plan`), the compiled CLI (`dist/cli/plan/main.js`, the
  * `cred-proxy-plan` bin), and the plan function in-process (planInProcess.ts).
  *
  * Manifests are generated: a single Gitea entry for 1; otherwise one entry of each fixed kind
@@ -56,7 +56,7 @@ export interface PlanTimes {
     npm: number[];
     compiled: number[];
     inProcess: number[];
-    /** In-process medians with cli/plan.ts as it was at each --compare ref. */
+    /** In-process medians with cli/plan/evaluate.ts as it was at each --compare ref. */
     inProcessAt: Record<string, number[]>;
     repeats: number;
     inProcessRepeats: number;
@@ -69,31 +69,22 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * cli/plan.ts as it was at git `ref` (cli/plan.ts before the command-line programs got
- * their own folder), its relative imports pointed at the working tree: the plan function before a
- * change to it, everything else as it is now.
+ * cli/plan/evaluate.ts as it was at git `ref`, its relative imports pointed at the working tree:
+ * the plan function before a change to it, everything else as it is now. Refs from before the
+ * file had this home are not compared: their siblings had other names.
  */
 function planModuleAt(ref: string, dir: string): string | undefined {
-    const cli = join(REPO, "cli");
-    for (const [path, oldHome] of [
-        ["cli/plan.ts", cli],
-        ["components/cli/plan.ts", join(REPO, "components/cli")],
-    ]) {
-        let source: string;
-        try {
-            source = execFileSync("git", ["show", `${ref}:${path}`], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-        } catch {
-            continue;
-        }
-        // Siblings (`./x`) now live in cli/; anything further out resolves from where the file was.
-        const rewritten = source.replace(/(["'])(\.\.?\/[^"']+)\1/g, (_m, q: string, rel: string) =>
-            `${q}${rel.startsWith("./") ? resolve(cli, rel) : resolve(oldHome, rel)}${q}`,
-        );
-        const file = join(dir, `plan-at-${ref.replace(/[^A-Za-z0-9._-]/g, "_")}.ts`);
-        writeFileSync(file, rewritten);
-        return file;
+    const home = join(REPO, "cli/plan");
+    let source: string;
+    try {
+        source = execFileSync("git", ["show", `${ref}:cli/plan/evaluate.ts`], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+        return undefined;
     }
-    return undefined;
+    const rewritten = source.replace(/(["'])(\.\.?\/[^"']+)\1/g, (_m, q: string, rel: string) => `${q}${resolve(home, rel)}${q}`);
+    const file = join(dir, `plan-at-${ref.replace(/[^A-Za-z0-9._-]/g, "_")}.ts`);
+    writeFileSync(file, rewritten);
+    return file;
 }
 
 export async function benchPlan(repeats: number, log: (line: string) => void, compareRefs: string[] = []): Promise<PlanTimes> {
@@ -107,7 +98,7 @@ export async function benchPlan(repeats: number, log: (line: string) => void, co
     const npm: number[][] = PLAN_SIZES.map(() => []);
     const compiled: number[][] = PLAN_SIZES.map(() => []);
     const npmCmd = process.platform === "win32" ? "npm.cmd" : "npm";
-    const compiledMain = join(REPO, "dist/cli/planMain.js");
+    const compiledMain = join(REPO, "dist/cli/plan/main.js");
     // Rounds alternate sizes and ways, so drift on the machine touches them all alike.
     for (let r = 0; r < repeats; r++) {
         for (const [i, file] of files.entries()) {
@@ -120,7 +111,7 @@ export async function benchPlan(repeats: number, log: (line: string) => void, co
     for (const ref of compareRefs) {
         const file = planModuleAt(ref, dir);
         if (file) variants[ref] = file;
-        else log(`  no cli/plan.ts (or cli/plan.ts) at ${ref}: not compared`);
+        else log(`  no cli/plan/evaluate.ts at ${ref}: not compared`);
     }
     const inProcessRepeats = Math.max(3, repeats);
     const inProc = await timed(

@@ -2,13 +2,13 @@
  * In-process timing of the offline plan: `evaluatePlan` plus the JSON rendering, as
  * `npm run plan -- --json` does them, without process start-up. Run by plan.ts as a child:
  *   node -r ts-node/register/transpile-only bench/planInProcess.ts <repeats> <manifest>...
- * BENCH_PLAN_VARIANTS may name more plan modules (JSON: {"label": "/path/plan.ts"}), timed in
+ * BENCH_PLAN_VARIANTS may name more plan modules (JSON: {"label": "/path/evaluate.ts"}), timed in
  * the same rounds (plan.ts uses this for --compare). Prints one JSON line:
  * { "<label>": { "<manifest>": [ms, ...] } }, the current code under "current". Pulumi's mock
  * runtime is process-wide, so the calls run one after another, after an untimed warm-up each.
  */
-import { renderPlanJson } from "../cli/planDocument";
-import * as current from "../cli/plan";
+import { renderPlanJson } from "../cli/plan/document";
+import * as current from "../cli/plan/evaluate";
 
 type Evaluate = typeof current.evaluatePlan;
 

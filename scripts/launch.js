@@ -80,7 +80,7 @@ function main() {
         return;
     }
     // The entry reads its arguments from process.argv, as when it runs as the bin.
-    process.argv = [process.argv[0], path.join(ROOT, "dist", "cli", `${name}Main.js`), ...args];
+    process.argv = [process.argv[0], path.join(ROOT, "dist", "cli", name, "main.js"), ...args];
     require(process.argv[1]);
 }
 

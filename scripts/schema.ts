@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { findPackageRoot } from "../cli/project";
-import { unifiedDiff } from "../cli/textDiff";
+import { unifiedDiff } from "../cli/plan/textDiff";
 import { hostSchema, renderSchema, SCHEMA_SNAPSHOT } from "../components/provider/packageSchema";
 
 async function main(args: string[]): Promise<number> {

@@ -8,16 +8,16 @@
  * it starts.
  */
 import { IncomingMessage, ServerResponse } from "http";
-import { AccessRecord, Logger, logEvent } from "./accessLog";
-import { TokenMatcher, agentResponseHeaders, RequestHeaderFacts, upstreamRequestHeaders } from "./headers";
+import { AccessRecord, logEvent } from "./accessLog";
+import { agentResponseHeaders, RequestHeaderFacts, upstreamRequestHeaders } from "./headers";
 import { forwardStreamed } from "./forwardStreamed";
 import { forwardWhole } from "./forwardWhole";
 import { collectBody } from "./relay";
 import { ErrorType, sendError } from "./responses";
 import { RouteMatch } from "./routing";
-import { Stallable, StallWatch } from "./stallWatch";
+import { Stallable } from "./stallWatch";
 import { classifyUpstreamError } from "./upstreamErrors";
-import { UpstreamPool } from "./upstreamPool";
+import type { ExchangeContext, TransportExchange } from "./transport";
 
 /**
  * The largest declared body read whole before the upstream is contacted: one socket read's worth
@@ -26,22 +26,7 @@ import { UpstreamPool } from "./upstreamPool";
  */
 export const WHOLE_BODY_LIMIT = 64 * 1024;
 
-/** What exchanges share: the server's settings, pools and logger. */
-export interface ExchangeContext {
-    connectTimeoutMs: number;
-    headersTimeoutMs: number;
-    expectContinueTimeoutMs: number;
-    pool: UpstreamPool;
-    logger: Logger;
-    /** Every configured token, for the response-header scrub. */
-    tokens: TokenMatcher;
-    /** Times out agents that stop sending or reading while an exchange runs. */
-    stalls: StallWatch;
-    /** True once the server is draining: responses then close their connection. */
-    closing: () => boolean;
-}
-
-export class Exchange implements Stallable {
+export class Exchange implements Stallable, TransportExchange {
     readonly rec: AccessRecord;
     /** Set by `route`, before `start`. */
     match!: RouteMatch;

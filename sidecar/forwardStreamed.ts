@@ -11,7 +11,7 @@ import http, { IncomingMessage } from "http";
 import https from "https";
 import { Socket } from "net";
 import { logEvent } from "./accessLog";
-import type { Exchange } from "./exchange";
+import type { TransportExchange } from "./transport";
 import { relay } from "./relay";
 import { invalidResponseError, timeoutError } from "./upstreamErrors";
 
@@ -20,7 +20,7 @@ import { invalidResponseError, timeoutError } from "./upstreamErrors";
  * `Content-Length`, or chunked); a bodiless request with `Expect: 100-continue` comes here too.
  * Not retried on a dropped connection: a streamed body cannot be replayed.
  */
-export function forwardStreamed(x: Exchange): void {
+export function forwardStreamed(x: TransportExchange): void {
     const { ctx, req, res, rec, expectContinue } = x;
     const { route, upstreamTarget } = x.match;
     const upstream = route.upstream;

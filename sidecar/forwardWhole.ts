@@ -10,7 +10,7 @@
  */
 import type { Dispatcher } from "undici";
 import { logEvent } from "./accessLog";
-import type { Exchange } from "./exchange";
+import type { TransportExchange } from "./transport";
 import { noteRelayed } from "./memory";
 import { invalidResponseError } from "./upstreamErrors";
 
@@ -26,7 +26,7 @@ function latin1(raw: Buffer[]): string[] {
 }
 
 /** Forwards `x` with undici; `body` is the agent's whole body, or null when it sent none. */
-export function forwardWhole(x: Exchange, body: Buffer | null): void {
+export function forwardWhole(x: TransportExchange, body: Buffer | null): void {
     const { ctx, req, res, rec } = x;
     const { route, upstreamTarget } = x.match;
     const method = req.method ?? "GET";

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BUILT_BY_LABEL } from "../../cli/provision";
+import { BUILT_BY_LABEL } from "../../cli/bottle/provision";
 import { BOTTLE_LABEL } from "./harness/bottle";
 import { REPO_ROOT, describeEngine, docker, removeContainer, removeNetwork, type CommandResult } from "./harness";
 

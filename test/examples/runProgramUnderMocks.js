@@ -27,7 +27,7 @@ require(fromProgram("ts-node")).register({
 });
 
 // The recorder from the built package, so nothing of the repository's TypeScript sources loads.
-const { installMocks, settle, valueOf: outputValue } = require(path.join(ROOT, "dist/cli/mockEngine"));
+const { installMocks, settle, valueOf: outputValue } = require(path.join(ROOT, "dist/cli/plan/mockEngine"));
 // `docker.getNetwork` (the component's check of a network passed in) finds the networks the program
 // itself declared, with the `internal` flag it declared them with, as the real provider would.
 const NETWORK = "docker:index/network:Network";

@@ -1,6 +1,6 @@
 // The mock-runtime recorder lives in the package (the offline plan command uses it too); the
 // tests import it from here, together with the leak-hunting helpers below.
-import { isSecretWrapper } from "../../cli/mockEngine";
+import { isSecretWrapper } from "../../cli/plan/mockEngine";
 
 export {
     installMocks,
@@ -9,8 +9,8 @@ export {
     SECRET_SIG_VALUE,
     settle,
     valueOf,
-} from "../../cli/mockEngine";
-export type { MockOptions, RegisteredResource } from "../../cli/mockEngine";
+} from "../../cli/plan/mockEngine";
+export type { MockOptions, RegisteredResource } from "../../cli/plan/mockEngine";
 
 /**
  * Paths at which `needle` appears in `value` outside any secret wrapper: every such path is a

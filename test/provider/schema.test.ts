@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { unifiedDiff } from "../../cli/textDiff";
+import { unifiedDiff } from "../../cli/plan/textDiff";
 import { RouteAuthScheme, RouteKind } from "../../components/credProxySidecar/args";
 import { CRED_PROXY_SIDECAR_TYPE } from "../../components/credProxySidecar/component";
 import type { TokenKind } from "../../components/manifest/schema";

@@ -87,8 +87,8 @@ describe("launching an entry", () => {
         write(root, "cli/word.ts", `export const word = "first";\n`);
         write(
             root,
-            "cli/planMain.ts",
-            `import { word } from "./word";\nprocess.stdout.write(JSON.stringify({ word, args: process.argv.slice(2) }) + "\\n");\n`,
+            "cli/plan/main.ts",
+            `import { word } from "../word";\nprocess.stdout.write(JSON.stringify({ word, args: process.argv.slice(2) }) + "\\n");\n`,
         );
         return root;
     }
@@ -102,11 +102,11 @@ describe("launching an entry", () => {
         expect(first.stderr).toMatch(/^cred-proxy-plan: cli\/\S+\.ts and 1 more changed since the last build: running npm run build\n$/);
         expect(JSON.parse(first.stdout)).toEqual({ word: "first", args: ["manifest.yaml", "--json"] });
 
-        const built = fs.statSync(path.join(root, "dist/cli/planMain.js")).mtimeMs;
+        const built = fs.statSync(path.join(root, "dist/cli/plan/main.js")).mtimeMs;
         const second = launch(root, "plan");
         expect(second.stderr).toBe("");
         expect(JSON.parse(second.stdout)).toEqual({ word: "first", args: [] });
-        expect(fs.statSync(path.join(root, "dist/cli/planMain.js")).mtimeMs).toBe(built);
+        expect(fs.statSync(path.join(root, "dist/cli/plan/main.js")).mtimeMs).toBe(built);
     }, 60_000);
 
     test("an edited source is rebuilt before it runs: never stale code", () => {

@@ -8,8 +8,8 @@ import {
     missingCliProblem,
     passphraseProblem,
     tokenProblems,
-} from "../../cli/prerequisites";
-import { fakeToken } from "../helpers/fakeTokens";
+} from "../../../cli/bottle/prerequisites";
+import { fakeToken } from "../../helpers/fakeTokens";
 
 let dir: string;
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Bottle } from "../components/manifest/schema";
-import { tokenValueProblem } from "../sidecar/tokenValue";
+import type { Bottle } from "../../components/manifest/schema";
+import { tokenValueProblem } from "../../sidecar/tokenValue";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

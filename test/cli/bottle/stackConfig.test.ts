@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planConfigChanges, readStackConfigFile, stackConfigPath, type StackConfigFile } from "../../cli/stackConfig";
+import { planConfigChanges, readStackConfigFile, stackConfigPath, type StackConfigFile } from "../../../cli/bottle/stackConfig";
 
 const none: StackConfigFile = { hasInlineManifest: false, tokenRefs: new Set() };
 const desired = { manifestPath: "stacks/bottles/example.yaml", slug: "example" };
@@ -53,7 +53,7 @@ describe("reading a stack's config file without Pulumi", () => {
     });
 
     test("the committed example stack config", () => {
-        expect(readStackConfigFile(path.resolve(__dirname, "../../stacks/Pulumi.example.yaml"))).toEqual({
+        expect(readStackConfigFile(path.resolve(__dirname, "../../../stacks/Pulumi.example.yaml"))).toEqual({
             ...none,
             manifestPath: "stacks/bottles/example.yaml",
             image: "cred-proxy:latest",

@@ -1,8 +1,8 @@
 import { spawnSync, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_IMAGE } from "./defaults";
-import { CliError, type CommandIO } from "./errors";
+import { DEFAULT_IMAGE } from "../defaults";
+import { CliError, type CommandIO } from "../errors";
 import { findPulumiCli } from "./prerequisites";
 
 type Env = Readonly<Record<string, string | undefined>>;

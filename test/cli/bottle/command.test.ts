@@ -1,10 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runBottleCommand, type BottleRun } from "../../cli/bottleCommand";
-import { fakeToken } from "../helpers/fakeTokens";
+import { runBottleCommand } from "../../../cli/bottle/command";
+import type { BottleRun } from "../../../cli/bottle/run";
+import { fakeToken } from "../../helpers/fakeTokens";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 const TOKENS = { ANTHROPIC_API_KEY: fakeToken("a"), GITHUB_TOKEN: fakeToken("gh"), GITEA_TOKEN: fakeToken("gt"), NPM_TOKEN: fakeToken("npm") };
 
 let project: string;

@@ -2,12 +2,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderOutputs, pulumiFailure } from "../../cli/automationDriver";
-import { runBottleCommand } from "../../cli/bottleCommand";
+import { renderOutputs, pulumiFailure } from "../../../cli/bottle/automationDriver";
+import { runBottleCommand } from "../../../cli/bottle/command";
 
 // The Automation API driver, run against a stand-in for the Pulumi CLI (fixtures/fake-pulumi.js)
-// that records how it is called: there is no real CLI on this machine.
-const ROOT = path.resolve(__dirname, "../..");
+// that records how it is called, so every call can be asserted (test/e2e runs the real one).
+const ROOT = path.resolve(__dirname, "../../..");
 const FAKE = path.join(__dirname, "fixtures/fake-pulumi.js");
 const TOKENS = { ANTHROPIC_API_KEY: "a-token", GITHUB_TOKEN: "b-token", GITEA_TOKEN: "c-token", NPM_TOKEN: "d-token" };
 

@@ -1,4 +1,4 @@
-import { SECRET_MARK, type PlanDocument, type PlanResource } from "./planDocument";
+import { SECRET_MARK, type PlanDocument, type PlanResource } from "./document";
 
 /** Longest rendering of one input in the text view; `--json` has every input in full. */
 const MAX_VALUE_WIDTH = 140;

@@ -2,12 +2,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
-import { DEFAULT_IMAGE } from "../../cli/defaults";
-import { runPlanCommand } from "../../cli/planCommand";
-import { checkSnapshots, describeSnapshotProblems, exampleBottles, updateSnapshots } from "../../cli/snapshots";
-import { loadBottleManifest } from "../../components";
+import { DEFAULT_IMAGE } from "../../../cli/defaults";
+import { runPlanCommand } from "../../../cli/plan/command";
+import { checkSnapshots, describeSnapshotProblems, exampleBottles, updateSnapshots } from "../../../cli/plan/snapshots";
+import { loadBottleManifest } from "../../../components";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 
 // The gate: every change to what gets deployed for an example bottle must come with its
 // committed plan, so that the pull request shows it as a diff.

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PORT } from "../sidecar/contract";
-import { DEFAULT_IMAGE } from "./defaults";
-import { loadManifest } from "./manifestFile";
+import { DEFAULT_PORT } from "../../sidecar/contract";
+import { DEFAULT_IMAGE } from "../defaults";
+import { loadManifest } from "../manifestFile";
 import { installMocks, settle, valueOf } from "./mockEngine";
-import { PLAN_FORMAT, planResources, type PlanDocument } from "./planDocument";
-import { bottleSlug } from "./stackName";
+import { PLAN_FORMAT, planResources, type PlanDocument } from "./document";
+import { bottleSlug } from "../stackName";
 
 export { DEFAULT_IMAGE };
 
@@ -53,7 +53,7 @@ async function evaluate(settings: PlanSettings): Promise<PlanDocument> {
     const image = settings.image ?? DEFAULT_IMAGE;
     const registered = installMocks({ stack: slug });
     // Loaded after the mocks are installed, as Pulumi's mock runtime requires.
-    const { CredProxySidecar } = await import("../components/credProxySidecar/component");
+    const { CredProxySidecar } = await import("../../components/credProxySidecar/component");
     const tokenValues = Object.fromEntries(bottle.tokens.map((t) => [t.TokenRef, pulumi.secret(placeholderToken(t.TokenRef))]));
     // The same arguments as stacks/bottle.ts: resource name and slug are both the bottle's slug.
     const sidecar = new CredProxySidecar(slug, { bottle, image, slug, port: settings.port, tokenValues });

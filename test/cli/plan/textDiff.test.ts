@@ -1,4 +1,4 @@
-import { unifiedDiff } from "../../cli/textDiff";
+import { unifiedDiff } from "../../../cli/plan/textDiff";
 
 const labels = { before: "old", after: "new" };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { evaluatePlan } from "./plan";
-import { renderPlanJson } from "./planDocument";
-import { projectRelative } from "./project";
+import { evaluatePlan } from "./evaluate";
+import { renderPlanJson } from "./document";
+import { projectRelative } from "../project";
 import { unifiedDiff } from "./textDiff";
 
 /** Where the example bottles live, and where their committed plans live. */

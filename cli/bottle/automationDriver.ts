@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { BottleDriver, BottleRun } from "./bottleCommand";
-import { CliError, type CommandIO } from "./errors";
+import type { BottleDriver, BottleRun } from "./run";
+import { CliError, type CommandIO } from "../errors";
 import { INSTALL_HINT } from "./prerequisites";
 
 /**

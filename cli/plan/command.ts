@@ -1,10 +1,10 @@
 import * as path from "path";
-import { optionValue, parseArgs, parsePort, type OptionSpec } from "./args";
-import { errorMessage, exitCodeOf, UsageError, type CommandIO } from "./errors";
-import { DEFAULT_IMAGE, evaluatePlan } from "./plan";
-import { renderPlanJson } from "./planDocument";
-import { invocationDir, projectRelative } from "./project";
-import { renderPlanText } from "./renderPlan";
+import { optionValue, parseArgs, parsePort, type OptionSpec } from "../args";
+import { errorMessage, exitCodeOf, UsageError, type CommandIO } from "../errors";
+import { DEFAULT_IMAGE, evaluatePlan } from "./evaluate";
+import { renderPlanJson } from "./document";
+import { invocationDir, projectRelative } from "../project";
+import { renderPlanText } from "./renderText";
 import { checkSnapshots, describeSnapshotProblems, PLANS_DIR, updateSnapshots } from "./snapshots";
 
 export const PLAN_USAGE = `Usage:

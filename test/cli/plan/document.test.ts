@@ -1,6 +1,6 @@
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../../cli/mockEngine";
-import { maskSecrets, planResources, sortKeys, urnRef } from "../../cli/planDocument";
-import { renderValue } from "../../cli/renderPlan";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../../../cli/plan/mockEngine";
+import { maskSecrets, planResources, sortKeys, urnRef } from "../../../cli/plan/document";
+import { renderValue } from "../../../cli/plan/renderText";
 
 const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, value });
 

@@ -3,12 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
-import { runPlanCommand } from "../../cli/planCommand";
-import { planResources, renderPlanJson, type PlanDocument } from "../../cli/planDocument";
-import { fakeToken } from "../helpers/fakeTokens";
-import type { RegisteredResource } from "../helpers/pulumiMocks";
+import { runPlanCommand } from "../../../cli/plan/command";
+import { planResources, renderPlanJson, type PlanDocument } from "../../../cli/plan/document";
+import { fakeToken } from "../../helpers/fakeTokens";
+import type { RegisteredResource } from "../../helpers/pulumiMocks";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 const EXAMPLE = "stacks/bottles/example.yaml";
 const REFS = ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "GITEA_TOKEN", "NPM_TOKEN"];
 
@@ -198,7 +198,7 @@ describe("the plan is what the per-bottle stack program declares", () => {
 
 describe("the entry points", () => {
     test("start with a node shebang", () => {
-        for (const entry of ["planMain.ts", "bottleMain.ts"]) {
+        for (const entry of ["plan/main.ts", "bottle/main.ts"]) {
             expect(fs.readFileSync(path.join(ROOT, "cli", entry), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
         }
     });

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { CliError } from "./errors";
-import { DEFAULT_IMAGE } from "./defaults";
-import { stackShortName } from "./stackName";
+import { CliError } from "../errors";
+import { DEFAULT_IMAGE } from "../defaults";
+import { stackShortName } from "../stackName";
 
 /** The config namespace of the per-bottle stack program (the Pulumi project's name). */
 export const CONFIG_NAMESPACE = "cred-proxy";
