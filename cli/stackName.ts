@@ -1,10 +1,10 @@
 import * as path from "path";
 import type { Bottle } from "../components/manifest/schema";
-import { SLUG_PATTERN, SLUG_RULE } from "../components/credProxySidecar/plan";
+import { SLUG_PATTERN, SLUG_RULE } from "../components/credProxySidecar/validatedArgs";
 import { CliError, UsageError } from "./errors";
 
 // The component's own slug rule, so a slug accepted here is accepted there.
-export { SLUG_PATTERN } from "../components/credProxySidecar/plan";
+export { SLUG_PATTERN } from "../components/credProxySidecar/validatedArgs";
 
 /** A Pulumi stack name, optionally qualified as `org/name` or `org/project/name`. */
 const STACK_PATTERN = /^([A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Checks or rewrites the committed multi-language schema (components/provider/schema.json):
+// Checks or rewrites the committed multi-language schema (schema.json):
 //   npm run schema:check | npm run schema:update   (ts-node scripts/schema.ts [--update])
 // Without --update it exits 1 and prints a diff when the snapshot is out of date.
 import * as fs from "fs";
 import * as path from "path";
 import { findPackageRoot } from "../cli/project";
 import { unifiedDiff } from "../cli/plan/textDiff";
-import { hostSchema, renderSchema, SCHEMA_SNAPSHOT } from "../components/provider/packageSchema";
+import { hostSchema, renderSchema, SCHEMA_SNAPSHOT } from "./packageSchema";
 
 async function main(args: string[]): Promise<number> {
     const unknown = args.filter((a) => a !== "--update");

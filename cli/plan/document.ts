@@ -1,5 +1,5 @@
-import type { AgentRoute } from "../../components/plan/agentAccess";
-import type { CredProxyUpstream } from "../../components/plan/upstreams";
+import type { AgentRoute } from "../../components/routes/agentAccess";
+import type { CredProxyUpstream } from "../../components/routes/table";
 import { isSecretWrapper, type RegisteredResource } from "./mockEngine";
 
 /** Names this document format; bump it when the shape (not the content) changes. */

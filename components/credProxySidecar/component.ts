@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PROXY_ALIAS } from "../../sidecar/contract";
-import { agentEnvironment, agentRoutes, proxyBaseUrl } from "../plan/agentAccess";
-import { checkKnownArgs } from "../provider/knownArgs";
+import { agentEnvironment, agentRoutes, proxyBaseUrl } from "../routes/agentAccess";
+import { checkKnownArgs } from "./knownArgs";
 import type { CredProxyAgentRoute, CredProxyRoute, CredProxySidecarArgs } from "./args";
 import { proxyContainerArgs } from "./containerArgs";
 import { egressNetworkName, internalNetworkName } from "./networks";
-import { planSidecar } from "./plan";
+import { planSidecar } from "./validatedArgs";
 import { tokenEnvs } from "./tokenEnvs";
 
 /** The Pulumi type token; `<package name>:index:<ClassName>` as multi-language packages need. */

@@ -1,7 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ROUTES_PATH, HEALTH_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
-import type { SidecarPlan } from "./plan";
+import type { SidecarPlan } from "./validatedArgs";
 
 /** Labels on everything the component creates: the bottle slug, never anything secret. */
 export function bottleLabels(slug: string): Array<{ label: string; value: string }> {

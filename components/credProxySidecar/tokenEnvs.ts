@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TOKEN_SLOT_PREFIX } from "../../sidecar/contract";
-import { resolveCredProxyTokenValues, TokenResolutionError } from "../plan/resolveTokens";
+import { resolveCredProxyTokenValues, TokenResolutionError } from "../routes/resolveTokens";
 import { tokenValueProblem } from "../../sidecar/tokenValue";
-import { CredProxySidecarArgsError } from "./plan";
+import { CredProxySidecarArgsError } from "./validatedArgs";
 
 /** How a TokenRef with no value anywhere can be given one; said in every "not set" error. */
 const HOW_TO_SET = (ref: string) =>

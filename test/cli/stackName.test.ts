@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { planSidecar } from "../../components/credProxySidecar/plan";
+import { planSidecar } from "../../components/credProxySidecar/validatedArgs";
 import { CliError, UsageError } from "../../cli/errors";
 import { bottleSlug, SLUG_PATTERN, stackNameFor, stackShortName } from "../../cli/stackName";
 

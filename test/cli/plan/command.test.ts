@@ -178,7 +178,7 @@ describe("a bad manifest or command line", () => {
 describe("the plan is what the per-bottle stack program declares", () => {
     test("same resources, parents and inputs (secrets masked) as stacks/bottle.ts with the example stack config", async () => {
         const config = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.example.yaml"), "utf8")).config as Record<string, string>;
-        const child = spawnSync(process.execPath, [path.join(ROOT, "test/stack/runStackUnderMocks.js"), ROOT, "example"], {
+        const child = spawnSync(process.execPath, [path.join(ROOT, "test/stacks/runStackUnderMocks.js"), ROOT, "example"], {
             cwd: ROOT,
             env: {
                 PATH: process.env.PATH ?? "",

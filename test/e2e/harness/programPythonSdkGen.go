@@ -19,7 +19,7 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
-// The cred-proxy schema refers to no other package (test/provider/schema.test.ts checks it).
+// The cred-proxy schema refers to no other package (test/package/schema.test.ts checks it).
 type noLoader struct{}
 
 func (noLoader) LoadPackage(pkg string, _ *semver.Version) (*schema.Package, error) {

@@ -1,12 +1,12 @@
-import { fakeToken } from "../helpers/fakeTokens";
-import { installMocks, type RegisteredResource, settle, valueOf } from "../helpers/pulumiMocks";
+import { fakeToken } from "../../helpers/fakeTokens";
+import { installMocks, type RegisteredResource, settle, valueOf } from "../../helpers/pulumiMocks";
 
 let registered: RegisteredResource[];
-let lib: typeof import("../../components");
+let lib: typeof import("../../../components");
 
 beforeAll(async () => {
     registered = installMocks({ existingNetworks: { "shared-internal": { internal: true }, "routable": { internal: false } } });
-    lib = await import("../../components");
+    lib = await import("../../../components");
     process.env.NET_TEST_TOKEN = fakeToken("npm");
 });
 
@@ -34,7 +34,7 @@ test("joining existing networks creates none and attaches the container to them"
 
 test("joining a network that is not internal fails instead of giving the agent a route out", async () => {
     // The lookup's apply runs this check; a failing apply cannot be awaited under jest.
-    const { requireInternal } = await import("../../components/credProxySidecar/networks");
+    const { requireInternal } = await import("../../../components/credProxySidecar/networks");
     expect(requireInternal({ name: "shared-internal", internal: true })).toBe("shared-internal");
     expect(() => requireInternal({ name: "routable", internal: false })).toThrow(
         /internalNetworkName: network routable was not created with internal: true/,

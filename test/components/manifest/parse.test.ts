@@ -1,5 +1,5 @@
-import { ManifestError, parseBottleManifest, TOKEN_KINDS, type ManifestIssue } from "../../components";
-import { fakeToken } from "../helpers/fakeTokens";
+import { ManifestError, parseBottleManifest, TOKEN_KINDS, type ManifestIssue } from "../../../components";
+import { fakeToken } from "../../helpers/fakeTokens";
 
 function manifestError(input: unknown): ManifestError {
     try {

@@ -1,4 +1,4 @@
-import { credProxyUpstreams, parseBottleManifest, renderCredProxyRoutes, type Bottle, type CredProxyUpstream } from "../../components";
+import { credProxyUpstreams, parseBottleManifest, renderCredProxyRoutes, type Bottle, type CredProxyUpstream } from "../../../components";
 
 /** Plans a manifest the way the component does: validate first, then lift into routes. */
 function plan(manifest: unknown): CredProxyUpstream[] {

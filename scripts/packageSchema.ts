@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
-import { CredProxySidecar } from "../credProxySidecar/component";
+import { CredProxySidecar } from "../components/credProxySidecar/component";
 
 /** The committed schema snapshot, relative to the package folder. `npm run schema:update` writes it. */
-export const SCHEMA_SNAPSHOT = "components/provider/schema.json";
+export const SCHEMA_SNAPSHOT = "schema.json";
 
 /**
  * The Pulumi package name the Node.js plugin host derives from package.json `name` (its

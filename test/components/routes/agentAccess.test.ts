@@ -1,5 +1,5 @@
-import { agentEnvironment, agentRoutes, credProxyUpstreams, DEFAULT_PORT, parseBottleManifest, PROXY_ALIAS } from "../../components";
-import { AGENT_PLACEHOLDER_TOKEN } from "../../components/plan/agentAccess";
+import { agentEnvironment, agentRoutes, credProxyUpstreams, DEFAULT_PORT, parseBottleManifest, PROXY_ALIAS } from "../../../components";
+import { AGENT_PLACEHOLDER_TOKEN } from "../../../components/routes/agentAccess";
 
 const full = credProxyUpstreams(
     parseBottleManifest({

@@ -5,8 +5,8 @@ import { RouteAuthScheme, RouteKind } from "../../components/credProxySidecar/ar
 import { CRED_PROXY_SIDECAR_TYPE } from "../../components/credProxySidecar/component";
 import type { TokenKind } from "../../components/manifest/schema";
 import { TOKEN_KINDS } from "../../components/manifest/schema";
-import { AUTH_SCHEMES } from "../../components/plan/kinds";
-import { hostSchema, pluginPackageName, renderSchema, SCHEMA_SNAPSHOT } from "../../components/provider/packageSchema";
+import { AUTH_SCHEMES } from "../../components/routes/kinds";
+import { hostSchema, pluginPackageName, renderSchema, SCHEMA_SNAPSHOT } from "../../scripts/packageSchema";
 import type { AuthScheme } from "../../sidecar/contract";
 import { requirePluginLayout, ROOT } from "./helpers/pluginHost";
 

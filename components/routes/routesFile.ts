@@ -1,5 +1,5 @@
 import type { RoutesFile } from "../../sidecar/contract";
-import type { CredProxyUpstream } from "./upstreams";
+import type { CredProxyUpstream } from "./table";
 
 /**
  * Renders the routes file the proxy reads at start: JSON with this exact key order, two-space

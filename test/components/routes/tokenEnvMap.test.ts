@@ -4,7 +4,7 @@ import {
     parseBottleManifest,
     TokenSlotConflictError,
     type CredProxyUpstream,
-} from "../../components";
+} from "../../../components";
 
 function route(overrides: Partial<CredProxyUpstream>): CredProxyUpstream {
     return {

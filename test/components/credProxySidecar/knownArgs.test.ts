@@ -1,19 +1,19 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { fakeToken } from "../helpers/fakeTokens";
-import { installMocks, settle, valueOf, type RegisteredResource } from "../helpers/pulumiMocks";
+import { fakeToken } from "../../helpers/fakeTokens";
+import { installMocks, settle, valueOf, type RegisteredResource } from "../../helpers/pulumiMocks";
 
 // What the provider host hands the constructor for another language's program (see
 // pluginHost.test.ts for the same over gRPC): outputs and unknowns where the component needs
 // values now are refused by path, before anything is declared; outputs inside tokenValues are fine.
 let registered: RegisteredResource[];
 let pulumi: typeof pulumiType;
-let lib: typeof import("../../components");
+let lib: typeof import("../../../components");
 const token = fakeToken("known-args");
 
 beforeAll(async () => {
     registered = installMocks();
     pulumi = await import("@pulumi/pulumi");
-    lib = await import("../../components");
+    lib = await import("../../../components");
 });
 
 const tokens = [{ Kind: "npm", TokenRef: "KNOWN_ARGS_TOKEN" }];

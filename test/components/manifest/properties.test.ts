@@ -6,7 +6,7 @@ import {
     parseBottleManifest,
     renderCredProxyRoutes,
     type CredProxyUpstream,
-} from "../../components";
+} from "../../../components";
 
 const FIXED_KINDS = ["anthropic", "github", "npm"] as const;
 type FixedKind = (typeof FIXED_KINDS)[number];

@@ -1,15 +1,15 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { fakeToken } from "../helpers/fakeTokens";
-import { installMocks, type RegisteredResource, settle } from "../helpers/pulumiMocks";
+import { fakeToken } from "../../helpers/fakeTokens";
+import { installMocks, type RegisteredResource, settle } from "../../helpers/pulumiMocks";
 
 let registered: RegisteredResource[];
 let pulumi: typeof pulumiType;
-let lib: typeof import("../../components");
+let lib: typeof import("../../../components");
 
 beforeAll(async () => {
     registered = installMocks();
     pulumi = await import("@pulumi/pulumi");
-    lib = await import("../../components");
+    lib = await import("../../../components");
 });
 
 afterEach(() => {
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 /** Constructs a sidecar expecting failure; returns the error and checks nothing was declared. */
-async function failure(name: string, args: Partial<import("../../components").CredProxySidecarArgs>): Promise<Error> {
+async function failure(name: string, args: Partial<import("../../../components").CredProxySidecarArgs>): Promise<Error> {
     const before = registered.length;
     let error: unknown;
     try {
@@ -88,7 +88,7 @@ describe("secret token values are checked when they resolve", () => {
     // A failing apply cannot be awaited under jest (Pulumi leaves derived promises unhandled), so
     // the check the apply runs is tested directly, and the apply's wiring on a good value.
     test("a config secret with a newline fails the deployment without quoting the value", async () => {
-        const { slotAssignment } = await import("../../components/credProxySidecar/tokenEnvs");
+        const { slotAssignment } = await import("../../../components/credProxySidecar/tokenEnvs");
         const token = fakeToken("cfg");
         expect(() => slotAssignment("cfg", "CFG_TOKEN", "CRED_PROXY_TOKEN_0", `${token}\n`)).toThrow(
             'CredProxySidecar "cfg": tokenValues.CFG_TOKEN (for CRED_PROXY_TOKEN_0) contains a line break',
@@ -107,7 +107,7 @@ describe("secret token values are checked when they resolve", () => {
     });
 
     test("every slot assignment is a secret, whether its value came from the host or from config", async () => {
-        const { tokenEnvs } = await import("../../components/credProxySidecar/tokenEnvs");
+        const { tokenEnvs } = await import("../../../components/credProxySidecar/tokenEnvs");
         process.env.VALIDATION_TOKEN = fakeToken("host");
         const envs = tokenEnvs(
             "both",
@@ -119,7 +119,7 @@ describe("secret token values are checked when they resolve", () => {
     });
 
     test("a good config secret becomes a secret slot assignment", async () => {
-        const { tokenEnvs } = await import("../../components/credProxySidecar/tokenEnvs");
+        const { tokenEnvs } = await import("../../../components/credProxySidecar/tokenEnvs");
         const token = fakeToken("cfg");
         const [env] = tokenEnvs("cfg", { CRED_PROXY_TOKEN_0: "CFG_TOKEN" }, { CFG_TOKEN: token }, {});
         expect(await pulumi.isSecret(env)).toBe(true);

@@ -1,5 +1,5 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { fakeToken } from "../helpers/fakeTokens";
+import { fakeToken } from "../../helpers/fakeTokens";
 import {
     installMocks,
     isSecretWrapper,
@@ -8,7 +8,7 @@ import {
     secretStrings,
     settle,
     valueOf,
-} from "../helpers/pulumiMocks";
+} from "../../helpers/pulumiMocks";
 
 const NETWORK = "docker:index/network:Network";
 const CONTAINER = "docker:index/container:Container";
@@ -34,12 +34,12 @@ const tokens = {
 
 let registered: RegisteredResource[];
 let pulumi: typeof pulumiType;
-let sidecar: import("../../components").CredProxySidecar;
+let sidecar: import("../../../components").CredProxySidecar;
 
 beforeAll(async () => {
     registered = installMocks();
     pulumi = await import("@pulumi/pulumi");
-    const { CredProxySidecar } = await import("../../components");
+    const { CredProxySidecar } = await import("../../../components");
     Object.assign(process.env, { TEST_ANTHROPIC_KEY: tokens.TEST_ANTHROPIC_KEY, TEST_GH_TOKEN: tokens.TEST_GH_TOKEN, TEST_NPM_TOKEN: tokens.TEST_NPM_TOKEN });
     try {
         sidecar = new CredProxySidecar("bottle-a", {

@@ -1,4 +1,4 @@
-import type { CredProxyUpstream } from "./upstreams";
+import type { CredProxyUpstream } from "./table";
 
 /** Two routes that share a token slot but name different host variables. */
 export class TokenSlotConflictError extends Error {

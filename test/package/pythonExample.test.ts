@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { parseBottleManifest } from "../../components";
-import { SCHEMA_SNAPSHOT } from "../../components/provider/packageSchema";
+import { SCHEMA_SNAPSHOT } from "../../scripts/packageSchema";
 
 // A fast check, without the Pulumi CLI, Docker or PyPI, against the committed schema: the names the
 // example uses are the ones the generated SDK has (Pulumi's Python code generator turns property

@@ -1,7 +1,7 @@
 import { PROXY_ALIAS } from "../../sidecar/contract";
 import type { TokenKind } from "../manifest/schema";
 import { FIXED_ROUTES } from "./kinds";
-import type { CredProxyUpstream } from "./upstreams";
+import type { CredProxyUpstream } from "./table";
 
 /** How the agent reaches one route: it only ever sees the proxy's URL, never the token. */
 export interface AgentRoute {

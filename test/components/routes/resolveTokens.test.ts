@@ -1,5 +1,5 @@
-import { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "../../components";
-import { fakeToken } from "../helpers/fakeTokens";
+import { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "../../../components";
+import { fakeToken } from "../../helpers/fakeTokens";
 
 const SLOT = "CRED_PROXY_TOKEN_0";
 const REF = "TEST_TOKEN_REF";

@@ -4,7 +4,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ConstructRequest } from "@pulumi/pulumi/proto/provider_pb";
 import { specialOutputValueSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { SCHEMA_SNAPSHOT } from "../../components/provider/packageSchema";
+import { SCHEMA_SNAPSHOT } from "../../scripts/packageSchema";
 import { fakeToken } from "../helpers/fakeTokens";
 import { plaintextOccurrences, secretStrings } from "../helpers/pulumiMocks";
 import { FakeEngine, type EngineRecord } from "./helpers/fakeEngine";

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PORT } from "../../sidecar/contract";
 import { ManifestError, type ManifestIssue } from "../manifest/errors";
 import { parseBottleManifest } from "../manifest/parse";
-import { renderCredProxyRoutes } from "../plan/routesFile";
-import { credProxyTokenEnvMap } from "../plan/tokenEnvMap";
-import { credProxyUpstreams, type CredProxyUpstream } from "../plan/upstreams";
+import { renderCredProxyRoutes } from "../routes/routesFile";
+import { credProxyTokenEnvMap } from "../routes/tokenEnvMap";
+import { credProxyUpstreams, type CredProxyUpstream } from "../routes/table";
 import type { CredProxySidecarArgs } from "./args";
 
 /** Everything the component declares from, computed and checked before any resource exists. */

@@ -1,8 +1,8 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { loadBottleManifest, ManifestError, parseBottleManifest, type Bottle } from "../../components";
-import { fakeToken } from "../helpers/fakeTokens";
+import { loadBottleManifest, ManifestError, parseBottleManifest, type Bottle } from "../../../components";
+import { fakeToken } from "../../helpers/fakeTokens";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { CredProxySidecarArgs } from "../credProxySidecar/args";
-import { CredProxySidecarArgsError } from "../credProxySidecar/plan";
+import type { CredProxySidecarArgs } from "./args";
+import { CredProxySidecarArgsError } from "./validatedArgs";
 import type { ManifestIssue } from "../manifest/errors";
 
 /**
