@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { Bottle } from "../components/manifest/schema";
+import type { ValidatedManifest } from "../components/manifest/schema";
 import { SLUG_PATTERN, SLUG_RULE } from "../components/credProxySidecar/validatedArgs";
 import { CliError, UsageError } from "./errors";
 
@@ -15,7 +15,7 @@ const STACK_PATTERN = /^([A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;
  * moving the file must not silently switch to another stack (and orphan the first one's
  * containers). A name or file name that is no usable slug is an error, never silently mangled.
  */
-export function bottleSlug(bottle: Bottle, manifestFile: string, explicit?: string): string {
+export function bottleSlug(bottle: ValidatedManifest, manifestFile: string, explicit?: string): string {
     if (explicit !== undefined) {
         if (!SLUG_PATTERN.test(explicit)) {
             throw new UsageError(`--slug must be ${SLUG_RULE}`);

@@ -58,3 +58,8 @@ export interface RoutesFile {
 export function tokenSlot(index: number): string {
     return `${TOKEN_SLOT_PREFIX}${index}`;
 }
+
+/** The token entry index a slot name carries: `CRED_PROXY_TOKEN_3` is entry 3. */
+export function tokenSlotIndex(slot: string): number {
+    return Number(slot.slice(TOKEN_SLOT_PREFIX.length));
+}

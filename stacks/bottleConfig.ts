@@ -1,11 +1,11 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { BottleManifestArgs } from "../components";
+import type { BottleManifest } from "../components";
 import { loadBottleManifest, ManifestError, parseBottleManifest } from "../components";
 
 /** The per-bottle stack's settings, read from config and checked before anything is declared. */
 export interface BottleStackConfig {
-    bottle: BottleManifestArgs;
+    bottle: BottleManifest;
     image: string;
     slug: string;
     port?: number;
@@ -23,7 +23,7 @@ export function readBottleStackConfig(config = new pulumi.Config("cred-proxy")):
             "cred-proxy: set exactly one of cred-proxy:manifestPath (a manifest file) and cred-proxy:manifest (an inline object)",
         );
     }
-    let bottle: BottleManifestArgs;
+    let bottle: BottleManifest;
     try {
         bottle = manifestPath !== undefined ? loadBottleManifest(path.resolve(PROJECT_DIR, manifestPath)) : parseBottleManifest(inline);
     } catch (err) {

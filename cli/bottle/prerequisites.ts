@@ -1,7 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Bottle } from "../../components/manifest/schema";
-import { tokenValueProblem } from "../../sidecar/tokenValue";
+import type { ValidatedManifest } from "../../components/manifest/schema";
+import { resolveCredProxyTokenValues, TokenResolutionError } from "../../components/routes/resolveTokens";
+import { credProxyRoutes } from "../../components/routes/table";
+import { credProxyTokenEnvMap } from "../../components/routes/tokenEnvMap";
+import { tokenSlotIndex } from "../../sidecar/contract";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -119,29 +122,35 @@ export function passphraseProblem(env: Env, backendUrl: string, secretsProvider:
 /**
  * One problem per token the program will not find: a TokenRef that is neither set in the
  * environment nor stored as a `tokens.<TokenRef>` secret in the stack's config, or whose value
- * cannot be sent as a header. Names variables, never values.
+ * cannot be sent as a header. The same resolution the component runs, told how this command's
+ * user sets a token (`unsetHint` is added to that advice). Names variables, never values.
  */
-export function tokenProblems(bottle: Bottle, env: Env, configTokenRefs: ReadonlySet<string>, stackName: string): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    bottle.tokens.forEach((entry, i) => {
-        const ref = entry.TokenRef;
-        if (seen.has(ref) || configTokenRefs.has(ref)) {
-            return;
+export function tokenProblems(
+    manifest: ValidatedManifest,
+    env: Env,
+    configTokenRefs: ReadonlySet<string>,
+    stackName: string,
+    unsetHint = "",
+): string[] {
+    // The program takes a stored config secret over the environment; only the others are read here.
+    const fromEnv = Object.fromEntries(Object.entries(credProxyTokenEnvMap(credProxyRoutes(manifest))).filter(([, ref]) => !configTokenRefs.has(ref)));
+    const whenUnset = (ref: string) =>
+        `export it, or store it in the stack with \`pulumi config set --secret --path 'tokens.${ref}' --stack ${stackName}\`, or remove the token entry${unsetHint}`;
+    try {
+        resolveCredProxyTokenValues(fromEnv, env, { whenUnset });
+        return [];
+    } catch (err) {
+        if (!(err instanceof TokenResolutionError)) {
+            throw err;
         }
-        seen.add(ref);
-        const value = Object.prototype.hasOwnProperty.call(env, ref) ? env[ref] : undefined;
-        if (value === undefined) {
-            problems.push(
-                `${ref} (tokens[${i}], ${entry.Kind}) is not set: export it, or store it in the stack with ` +
-                    `\`pulumi config set --secret --path 'tokens.${ref}' --stack ${stackName}\`, or remove the token entry`,
-            );
-            return;
-        }
-        const problem = tokenValueProblem(value);
-        if (problem !== undefined) {
-            problems.push(`${ref} (tokens[${i}], ${entry.Kind}) ${problem}`);
-        }
-    });
-    return problems;
+        const named = new Set<string>();
+        return err.problems.flatMap((p) => {
+            if (named.has(p.tokenRef)) {
+                return [];
+            }
+            named.add(p.tokenRef);
+            const i = tokenSlotIndex(p.slot);
+            return [`${p.tokenRef} (tokens[${i}], ${manifest.tokens[i].Kind}) ${p.message}`];
+        });
+    }
 }

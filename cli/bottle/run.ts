@@ -85,9 +85,7 @@ export function prepareBottleRun(request: BottleRequest, ctx: PrepareContext): B
             for (const ref of unset) placeholders[ref] = placeholderToken(ref);
         }
         const hint = "; or, to try the bottle without real tokens, pass --placeholder-tokens";
-        for (const problem of tokenProblems(bottle, { ...ctx.env, ...placeholders }, current.tokenRefs, stackName)) {
-            problems.push(problem.includes(" is not set: ") ? `${problem}${hint}` : problem);
-        }
+        problems.push(...tokenProblems(bottle, { ...ctx.env, ...placeholders }, current.tokenRefs, stackName, hint));
     }
     if (problems.length > 0 || cli === undefined) {
         throw new CliError(problems.join("\n"));

@@ -1,5 +1,4 @@
-import type { AgentRoute } from "../../components/routes/agentAccess";
-import type { CredProxyUpstream } from "../../components/routes/table";
+import type { CredProxyAgentRoute, CredProxyRoute } from "../../components/routes/types";
 import { isSecretWrapper, type RegisteredResource } from "./mockEngine";
 
 /** Names this document format; bump it when the shape (not the content) changes. */
@@ -21,13 +20,13 @@ export interface PlanResource {
 
 /** The stack outputs, named as stacks/bottle.ts exports them. */
 export interface PlanOutputs {
-    routes: CredProxyUpstream[];
+    routes: CredProxyRoute[];
     tokenEnvMap: Record<string, string>;
     internalNetworkName: string;
     egressNetworkName: string;
     containerName: string;
     proxyUrl: string;
-    agentRoutes: AgentRoute[];
+    agentRoutes: CredProxyAgentRoute[];
     agentEnvironment: Record<string, string>;
 }
 

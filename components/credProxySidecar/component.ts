@@ -2,12 +2,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PROXY_ALIAS } from "../../sidecar/contract";
 import { agentEnvironment, agentRoutes, proxyBaseUrl } from "../routes/agentAccess";
-import { checkKnownArgs } from "./knownArgs";
-import type { CredProxyAgentRoute, CredProxyRoute, CredProxySidecarArgs } from "./args";
+import type { CredProxyAgentRoute, CredProxyRoute } from "../routes/types";
+import type { CredProxySidecarArgs } from "./args";
 import { proxyContainerArgs } from "./containerArgs";
+import { checkKnownArgs } from "./knownArgs";
 import { egressNetworkName, internalNetworkName } from "./networks";
-import { planSidecar } from "./validatedArgs";
 import { tokenEnvs } from "./tokenEnvs";
+import { validateArgs } from "./validatedArgs";
 
 /** The Pulumi type token; `<package name>:index:<ClassName>` as multi-language packages need. */
 export const CRED_PROXY_SIDECAR_TYPE = "cred-proxy:index:CredProxySidecar";
@@ -48,31 +49,30 @@ export class CredProxySidecar extends pulumi.ComponentResource {
     constructor(name: string, args: CredProxySidecarArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything, so bad input declares nothing at all.
         checkKnownArgs(name, args);
-        const plan = planSidecar(name, args);
-        const envs = tokenEnvs(name, plan.tokenEnvMap, args.tokenValues ?? {}, process.env);
+        const valid = validateArgs(name, args);
+        const envs = tokenEnvs(name, valid.tokenEnvMap, args.tokenValues ?? {}, process.env);
         // `{}`: the engine stores a component's args in state, and these hold the manifest and tokens.
         super(CRED_PROXY_SIDECAR_TYPE, name, {}, opts);
 
-        const internal = internalNetworkName(name, plan.slug, args.internalNetworkName, this);
-        const egress = egressNetworkName(name, plan.slug, args.egressNetworkName, this);
+        const internal = internalNetworkName(name, valid.slug, args.internalNetworkName, this);
+        const egress = egressNetworkName(name, valid.slug, args.egressNetworkName, this);
         const container = new docker.Container(
             `${name}-proxy`,
-            proxyContainerArgs({ plan, image: args.image, envs, internalNetworkName: internal, egressNetworkName: egress }),
+            proxyContainerArgs({ valid, image: args.image, envs, internalNetworkName: internal, egressNetworkName: egress }),
             // Envs, uploads and networks force a replacement, and the fixed name forbids two at once.
             { parent: this, deleteBeforeReplace: true },
         );
 
-        const routes: CredProxyRoute[] = plan.upstreams;
-        const routesFile = new pulumi.asset.StringAsset(plan.routesFile);
+        const routesFile = new pulumi.asset.StringAsset(valid.routesFile);
         routesFiles.set(this, routesFile);
-        this.routes = pulumi.output(routes);
-        this.tokenEnvMap = pulumi.output(plan.tokenEnvMap);
+        this.routes = pulumi.output(valid.routes);
+        this.tokenEnvMap = pulumi.output(valid.tokenEnvMap);
         this.internalNetworkName = internal;
         this.egressNetworkName = egress;
         this.containerName = container.name;
-        this.proxyUrl = pulumi.output(proxyBaseUrl(plan.port, PROXY_ALIAS));
-        this.agentRoutes = pulumi.output(agentRoutes(plan.upstreams, plan.port));
-        this.agentEnvironment = pulumi.output(agentEnvironment(plan.upstreams, plan.port));
+        this.proxyUrl = pulumi.output(proxyBaseUrl(valid.port, PROXY_ALIAS));
+        this.agentRoutes = pulumi.output(agentRoutes(valid.routes, valid.port));
+        this.agentEnvironment = pulumi.output(agentEnvironment(valid.routes, valid.port));
         this.registerOutputs({
             routes: this.routes,
             routesFile,

@@ -1,7 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ROUTES_PATH, HEALTH_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
-import type { SidecarPlan } from "./validatedArgs";
+import type { ValidatedArgs } from "./validatedArgs";
 
 /** Labels on everything the component creates: the bottle slug, never anything secret. */
 export function bottleLabels(slug: string): Array<{ label: string; value: string }> {
@@ -12,7 +12,7 @@ export function bottleLabels(slug: string): Array<{ label: string; value: string
 }
 
 export interface ProxyContainerInputs {
-    plan: SidecarPlan;
+    valid: ValidatedArgs;
     image: pulumi.Input<string>;
     /** `CRED_PROXY_TOKEN_<i>=<value>` entries, each a secret. Nothing else goes into `envs`. */
     envs: pulumi.Input<string>[];
@@ -29,24 +29,24 @@ export interface ProxyContainerInputs {
  * `no-new-privileges`, so it can write only /tmp, never the image's code or its routes file.
  */
 export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.ContainerArgs {
-    const { plan } = inputs;
+    const { valid } = inputs;
     return {
-        name: `${plan.slug}-cred-proxy`,
+        name: `${valid.slug}-cred-proxy`,
         image: inputs.image,
         // Settings travel as arguments: one secret in `envs` masks the whole list in diffs.
-        command: ["--port", String(plan.port), "--routes", DEFAULT_ROUTES_PATH],
+        command: ["--port", String(valid.port), "--routes", DEFAULT_ROUTES_PATH],
         envs: inputs.envs,
         user: `${PROXY_UID}:${PROXY_GID}`,
         capabilities: { drops: ["ALL"] },
         securityOpts: ["no-new-privileges:true"],
         readOnly: false,
         init: true,
-        memory: plan.memoryMb,
-        memorySwap: plan.memoryMb,
-        ulimits: [{ name: "nproc", soft: plan.maxProcesses, hard: plan.maxProcesses }],
+        memory: valid.memoryMb,
+        memorySwap: valid.memoryMb,
+        ulimits: [{ name: "nproc", soft: valid.maxProcesses, hard: valid.maxProcesses }],
         restart: "unless-stopped",
         healthcheck: {
-            tests: ["CMD", "node", "-e", healthProbe(plan.port)],
+            tests: ["CMD", "node", "-e", healthProbe(valid.port)],
             interval: "10s",
             timeout: "3s",
             retries: 3,
@@ -57,7 +57,7 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
         waitTimeout: 60,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
-        labels: bottleLabels(plan.slug),
+        labels: bottleLabels(valid.slug),
         networksAdvanced: [
             { name: inputs.internalNetworkName, aliases: [PROXY_ALIAS] },
             { name: inputs.egressNetworkName },
@@ -65,7 +65,7 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
         uploads: [
             {
                 file: DEFAULT_ROUTES_PATH,
-                content: plan.routesFile,
+                content: valid.routesFile,
                 // Root's, and read-only for the proxy: it holds no secret, and the proxy has no
                 // reason to change its own routes. No owner/group on purpose: with either set, the
                 // provider asks Docker to chown to the container's user, which Docker 20.10 looks

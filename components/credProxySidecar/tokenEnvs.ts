@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TOKEN_SLOT_PREFIX } from "../../sidecar/contract";
+import { tokenSlotIndex } from "../../sidecar/contract";
 import { resolveCredProxyTokenValues, TokenResolutionError } from "../routes/resolveTokens";
 import { tokenValueProblem } from "../../sidecar/tokenValue";
 import { CredProxySidecarArgsError } from "./validatedArgs";
@@ -63,7 +63,7 @@ function resolveFromHost(
         throw new CredProxySidecarArgsError(
             resourceName,
             err.problems.map((p) => ({
-                path: `bottle.tokens[${p.slot.slice(TOKEN_SLOT_PREFIX.length)}].TokenRef`,
+                path: `bottle.tokens[${tokenSlotIndex(p.slot)}].TokenRef`,
                 message: `${p.tokenRef} (for ${p.slot}) ${p.message}`,
             })),
         );

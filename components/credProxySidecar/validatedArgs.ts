@@ -4,16 +4,17 @@ import { ManifestError, type ManifestIssue } from "../manifest/errors";
 import { parseBottleManifest } from "../manifest/parse";
 import { renderCredProxyRoutes } from "../routes/routesFile";
 import { credProxyTokenEnvMap } from "../routes/tokenEnvMap";
-import { credProxyUpstreams, type CredProxyUpstream } from "../routes/table";
+import { credProxyRoutes } from "../routes/table";
+import type { CredProxyRoute } from "../routes/types";
 import type { CredProxySidecarArgs } from "./args";
 
-/** Everything the component declares from, computed and checked before any resource exists. */
-export interface SidecarPlan {
+/** The component's arguments checked, defaulted and lifted: everything it declares from, before any resource exists. */
+export interface ValidatedArgs {
     slug: string;
     port: number;
     memoryMb: number;
     maxProcesses: number;
-    upstreams: CredProxyUpstream[];
+    routes: CredProxyRoute[];
     tokenEnvMap: Record<string, string>;
     routesFile: string;
 }
@@ -33,7 +34,7 @@ export class CredProxySidecarArgsError extends pulumi.RunError {
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 export const SLUG_RULE = "1-40 lower-case letters, digits or '-', starting and ending with a letter or digit";
 
-export function planSidecar(name: string, args: CredProxySidecarArgs): SidecarPlan {
+export function validateArgs(name: string, args: CredProxySidecarArgs): ValidatedArgs {
     const issues: ManifestIssue[] = [];
     const slug = args.slug ?? name;
     if (!SLUG_PATTERN.test(slug)) {
@@ -47,23 +48,24 @@ export function planSidecar(name: string, args: CredProxySidecarArgs): SidecarPl
     const maxProcesses = args.maxProcesses ?? 4096;
     checkInteger(issues, "maxProcesses", maxProcesses, 64, 1 << 22);
 
-    let upstreams: CredProxyUpstream[] = [];
+    let routes: CredProxyRoute[] = [];
     try {
-        upstreams = credProxyUpstreams(parseBottleManifest(args.bottle));
+        // A manifest parseBottleManifest returned (the stack program's, say) is taken as it is.
+        routes = credProxyRoutes(parseBottleManifest(args.bottle));
     } catch (err) {
         if (!(err instanceof ManifestError)) {
             throw err;
         }
         issues.push(...err.issues.map((i) => ({ path: i.path ? `bottle.${i.path}` : "bottle", message: i.message })));
     }
-    if (upstreams.length === 0 && !issues.some((i) => i.path.startsWith("bottle"))) {
+    if (routes.length === 0 && !issues.some((i) => i.path.startsWith("bottle"))) {
         issues.push({ path: "bottle.tokens", message: "declares no tokens, so there is nothing to proxy; add a token entry or leave the sidecar out" });
     }
     if (issues.length > 0) {
         throw new CredProxySidecarArgsError(name, issues);
     }
-    const tokenEnvMap = credProxyTokenEnvMap(upstreams);
-    return { slug, port, memoryMb, maxProcesses, upstreams, tokenEnvMap, routesFile: renderCredProxyRoutes(upstreams) };
+    const tokenEnvMap = credProxyTokenEnvMap(routes);
+    return { slug, port, memoryMb, maxProcesses, routes, tokenEnvMap, routesFile: renderCredProxyRoutes(routes) };
 }
 
 function checkInteger(issues: ManifestIssue[], path: string, value: number, min: number, max: number): void {

@@ -3,7 +3,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { ManifestError } from "./errors";
 import { parseBottleManifest } from "./parse";
-import type { Bottle } from "./schema";
+import type { ValidatedManifest } from "./schema";
 
 /**
  * Reads a bottle manifest from a `.yaml`, `.yml` or `.json` file and validates it.
@@ -11,7 +11,7 @@ import type { Bottle } from "./schema";
  * Every failure is a {@link ManifestError} naming the file: a missing or unreadable file, a syntax
  * error (with its line and column, without quoting the line), or the schema problems.
  */
-export function loadBottleManifest(file: string): Bottle {
+export function loadBottleManifest(file: string): ValidatedManifest {
     const ext = path.extname(file).toLowerCase();
     if (ext !== ".yaml" && ext !== ".yml" && ext !== ".json") {
         throw fileError(file, "unsupported file type; a bottle manifest is a .yaml, .yml or .json file");

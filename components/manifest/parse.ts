@@ -1,7 +1,16 @@
 import type { z } from "zod";
 import { formatPath, ManifestError, type ManifestIssue } from "./errors";
-import { parseGiteaUrl } from "./giteaUrl";
-import { bottleShellSchema, SINGLETON_KINDS, TOKEN_KINDS, type Bottle, type TokenEntry, type TokenKind, tokenEntrySchema } from "./schema";
+import { parseGiteaUrl, type GiteaTarget } from "./giteaUrl";
+import { bottleShellSchema, SINGLETON_KINDS, tokenEntrySchema, type ValidatedManifest, type ValidatedToken } from "./schema";
+import { RouteKind, type BottleToken } from "./types";
+
+/** Every manifest this module returned: later steps take these as they are, without a second parse. */
+const validated = new WeakSet<object>();
+
+/** Whether `manifest` is a value `parseBottleManifest` returned (frozen, so still valid). */
+export function isValidatedManifest(manifest: unknown): manifest is ValidatedManifest {
+    return typeof manifest === "object" && manifest !== null && validated.has(manifest);
+}
 
 /**
  * Validates a bottle manifest (already parsed from YAML or JSON) and returns it typed.
@@ -9,14 +18,17 @@ import { bottleShellSchema, SINGLETON_KINDS, TOKEN_KINDS, type Bottle, type Toke
  * Each token entry is checked on its own before the cross-entry rules run, so one bad entry never
  * hides the problems of another: the thrown {@link ManifestError} lists them all, each with its path.
  */
-export function parseBottleManifest(input: unknown): Bottle {
+export function parseBottleManifest(input: unknown): ValidatedManifest {
+    if (isValidatedManifest(input)) {
+        return input;
+    }
     const shell = bottleShellSchema.safeParse(input);
     if (!shell.success) {
         throw new ManifestError(toIssues(shell.error.issues, []));
     }
     const rawTokens = shell.data.tokens ?? [];
     const issues: ManifestIssue[] = [];
-    const entries: TokenEntry[] = [];
+    const entries: BottleToken[] = [];
     const routing: Array<RoutingFields | undefined> = rawTokens.map((raw, i) => {
         const parsed = tokenEntrySchema.safeParse(raw);
         if (parsed.success) {
@@ -26,18 +38,31 @@ export function parseBottleManifest(input: unknown): Bottle {
         issues.push(...toIssues(parsed.error.issues, ["tokens", i]));
         return routingFieldsOf(raw);
     });
-    issues.push(...crossEntryIssues(routing));
+    const { issues: crossIssues, giteaTargets } = crossEntryChecks(routing);
+    issues.push(...crossIssues);
     if (issues.length > 0) {
         throw new ManifestError(issues.sort((a, b) => entryIndex(a) - entryIndex(b)));
     }
-    return { ...shell.data, tokens: entries };
+    // Every entry passed its schema here, so entry i is rawTokens[i] validated.
+    const tokens = entries.map((entry, i) => validatedToken(entry, giteaTargets.get(i)));
+    const manifest: ValidatedManifest = Object.freeze({ ...shell.data, tokens: Object.freeze(tokens) as ValidatedToken[] });
+    validated.add(manifest);
+    return manifest;
+}
+
+function validatedToken(entry: BottleToken, target: GiteaTarget | undefined): ValidatedToken {
+    const token = { ...entry };
+    if (target !== undefined) {
+        Object.defineProperty(token, "target", { value: Object.freeze({ ...target }), enumerable: false });
+    }
+    return Object.freeze(token) as ValidatedToken;
 }
 
 /**
  * The fields the cross-entry rules read; an entry that failed its own schema may still have them.
  * `badUrl`: a Url that is there but not a string, already reported by the schema.
  */
-type RoutingFields = Pick<TokenEntry, "Kind" | "Url"> & { badUrl?: boolean };
+type RoutingFields = { Kind: RouteKind; Url?: string; badUrl?: boolean };
 
 /** Salvages Kind and Url from an invalid entry, so its other problems are reported too. */
 function routingFieldsOf(raw: unknown): RoutingFields | undefined {
@@ -45,16 +70,20 @@ function routingFieldsOf(raw: unknown): RoutingFields | undefined {
         return undefined;
     }
     const { Kind, Url } = raw as Record<string, unknown>;
-    if (!TOKEN_KINDS.includes(Kind as TokenKind)) {
+    if (!(Object.values(RouteKind) as unknown[]).includes(Kind)) {
         return undefined;
     }
     const badUrl = Url !== undefined && typeof Url !== "string";
-    return { Kind: Kind as TokenKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
+    return { Kind: Kind as RouteKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
 }
 
-/** Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts. */
-function crossEntryIssues(entries: ReadonlyArray<RoutingFields | undefined>): ManifestIssue[] {
+/**
+ * Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts.
+ * Returns each valid gitea entry's target too, by entry index: the Url is taken apart only here.
+ */
+function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): { issues: ManifestIssue[]; giteaTargets: Map<number, GiteaTarget> } {
     const issues: ManifestIssue[] = [];
+    const giteaTargets = new Map<number, GiteaTarget>();
     const firstOfKind = new Map<string, number>();
     const firstOfGiteaHost = new Map<string, number>();
     entries.forEach((entry, i) => {
@@ -88,6 +117,7 @@ function crossEntryIssues(entries: ReadonlyArray<RoutingFields | undefined>): Ma
             issues.push({ path: at("Url"), message: target.error });
             return;
         }
+        giteaTargets.set(i, target);
         const first = firstOfGiteaHost.get(target.upstreamHost);
         if (first !== undefined) {
             issues.push({ path: at("Url"), message: `gitea host ${target.upstreamHost} is already used by tokens[${first}]; gitea entries must name different hosts` });
@@ -95,7 +125,7 @@ function crossEntryIssues(entries: ReadonlyArray<RoutingFields | undefined>): Ma
             firstOfGiteaHost.set(target.upstreamHost, i);
         }
     });
-    return issues;
+    return { issues, giteaTargets };
 }
 
 /** Orders issues by token entry, so each entry's problems read together (the sort is stable). */

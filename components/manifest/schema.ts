@@ -1,27 +1,41 @@
 import { z } from "zod";
+import type { GiteaTarget } from "./giteaUrl";
+import { RouteKind, type BottleManifest, type BottleToken } from "./types";
 
-/** The services a bottle can hold a token for. */
-export const TOKEN_KINDS = ["anthropic", "github", "gitea", "npm"] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
+const KINDS = Object.values(RouteKind);
 
 /** Kinds whose upstream is fixed, so a bottle can hold at most one token of each. */
-export const SINGLETON_KINDS: ReadonlyArray<TokenKind> = ["anthropic", "github", "npm"];
+export const SINGLETON_KINDS: ReadonlyArray<RouteKind> = KINDS.filter((k) => k !== RouteKind.Gitea);
 
 /** A host environment variable name, as POSIX shells accept it. */
 export const TOKEN_REF_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** One validated entry of a manifest's `tokens` list. */
-export interface TokenEntry {
-    Kind: TokenKind;
-    /** Name of the host environment variable holding the token at deploy time. */
-    TokenRef: string;
-    /** Base URL of the Gitea instance; present exactly when `Kind` is `gitea`. */
-    Url?: string;
+/** A validated token entry of a kind whose upstream is fixed: it has no Url. */
+export interface FixedToken extends BottleToken {
+    Kind: Exclude<RouteKind, "gitea">;
+    Url?: undefined;
 }
 
-/** A validated bottle manifest. Keys other than `tokens` belong to other sidecars and are kept. */
-export interface Bottle {
-    tokens: TokenEntry[];
+/** A validated gitea entry. */
+export interface GiteaToken extends BottleToken {
+    Kind: "gitea";
+    Url: string;
+    /**
+     * The Url taken apart, once, by validation. Not enumerable, so the validated manifest still
+     * reads, serialises and compares as the manifest that was written.
+     */
+    readonly target: GiteaTarget;
+}
+
+/** One validated entry of a manifest's `tokens` list. */
+export type ValidatedToken = FixedToken | GiteaToken;
+
+/**
+ * A manifest that `parseBottleManifest` accepted, frozen: what every later step reads. Keys other
+ * than `tokens` belong to other sidecars and are kept.
+ */
+export interface ValidatedManifest extends BottleManifest {
+    tokens: ValidatedToken[];
     [key: string]: unknown;
 }
 
@@ -32,7 +46,7 @@ function rule(text: string) {
 
 // Messages name the rule, never the value: a mistyped manifest can hold a pasted token.
 export const tokenEntrySchema = z.strictObject({
-    Kind: z.enum(TOKEN_KINDS, { error: rule(`must be one of ${TOKEN_KINDS.join(", ")}`) }),
+    Kind: z.enum(RouteKind, { error: rule(`must be one of ${KINDS.join(", ")}`) }),
     TokenRef: z
         .string({ error: rule("must be a string naming the host environment variable that holds the token") })
         .regex(TOKEN_REF_PATTERN, {

@@ -1,15 +1,6 @@
 import { PROXY_ALIAS } from "../../sidecar/contract";
-import type { TokenKind } from "../manifest/schema";
 import { FIXED_ROUTES } from "./kinds";
-import type { CredProxyUpstream } from "./table";
-
-/** How the agent reaches one route: it only ever sees the proxy's URL, never the token. */
-export interface AgentRoute {
-    kind: TokenKind;
-    path: string;
-    /** `http://cred-proxy:<port><path>`: plain HTTP on the bottle's internal network. */
-    url: string;
-}
+import type { CredProxyAgentRoute, CredProxyRoute } from "./types";
 
 /** Placeholder credential for SDKs that refuse to start without one; the proxy replaces it. */
 export const AGENT_PLACEHOLDER_TOKEN = "injected-by-cred-proxy";
@@ -18,9 +9,9 @@ export function proxyBaseUrl(port: number, host: string = PROXY_ALIAS): string {
     return `http://${host}:${port}`;
 }
 
-export function agentRoutes(upstreams: ReadonlyArray<CredProxyUpstream>, port: number, host?: string): AgentRoute[] {
+export function agentRoutes(routes: ReadonlyArray<CredProxyRoute>, port: number, host?: string): CredProxyAgentRoute[] {
     const base = proxyBaseUrl(port, host);
-    return upstreams.map((u) => ({ kind: u.kind, path: u.path, url: `${base}${u.path}` }));
+    return routes.map((u) => ({ kind: u.kind, path: u.path, url: `${base}${u.path}` }));
 }
 
 /**
@@ -29,11 +20,11 @@ export function agentRoutes(upstreams: ReadonlyArray<CredProxyUpstream>, port: n
  * `url.<base>.insteadOf` rewrites are passed with `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`_VALUE_n`
  * so that `git clone https://github.com/o/r` just works inside the bottle.
  */
-export function agentEnvironment(upstreams: ReadonlyArray<CredProxyUpstream>, port: number, host?: string): Record<string, string> {
+export function agentEnvironment(routes: ReadonlyArray<CredProxyRoute>, port: number, host?: string): Record<string, string> {
     const base = proxyBaseUrl(port, host);
     const env: Record<string, string> = { CRED_PROXY_URL: base };
     const rewrites: Array<[string, string]> = [];
-    for (const u of upstreams) {
+    for (const u of routes) {
         const url = `${base}${u.path}`;
         if (u.path === FIXED_ROUTES.anthropic[0].path) {
             env.ANTHROPIC_BASE_URL = url.replace(/\/$/, "");

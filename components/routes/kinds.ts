@@ -1,5 +1,5 @@
-import type { AuthScheme } from "../../sidecar/contract";
-import type { TokenKind } from "../manifest/schema";
+import type { RouteKind } from "../manifest/types";
+import type { RouteAuthScheme } from "./types";
 
 /** A route whose upstream does not depend on the manifest. */
 export interface FixedRoute {
@@ -11,7 +11,7 @@ export interface FixedRoute {
  * Routes of the kinds with fixed upstreams, in the order they are emitted. github's two routes
  * share one token: the REST API and git over HTTPS live on different hosts.
  */
-export const FIXED_ROUTES: Readonly<Record<Exclude<TokenKind, "gitea">, ReadonlyArray<FixedRoute>>> = {
+export const FIXED_ROUTES: Readonly<Record<Exclude<RouteKind, "gitea">, ReadonlyArray<FixedRoute>>> = {
     anthropic: [{ path: "/anthropic/", upstream: "https://api.anthropic.com" }],
     github: [
         { path: "/gh-api/", upstream: "https://api.github.com" },
@@ -26,7 +26,7 @@ export const FIXED_ROUTES: Readonly<Record<Exclude<TokenKind, "gitea">, Readonly
  * types, so it gets its own `token` scheme. For github's git route, github.com also accepts
  * `Basic` with `x-access-token`; the design keeps `Bearer`, which is what is sent.
  */
-export const AUTH_SCHEMES: Readonly<Record<TokenKind, AuthScheme>> = {
+export const AUTH_SCHEMES: Readonly<Record<RouteKind, RouteAuthScheme>> = {
     anthropic: "Bearer",
     github: "Bearer",
     npm: "Bearer",

@@ -1,14 +1,14 @@
 import type { RoutesFile } from "../../sidecar/contract";
-import type { CredProxyUpstream } from "./table";
+import type { CredProxyRoute } from "./types";
 
 /**
  * Renders the routes file the proxy reads at start: JSON with this exact key order, two-space
  * indentation and a final newline, so the uploaded content (and its diff) is byte-stable.
  * It names slots only: no token values and no TokenRef names.
  */
-export function renderCredProxyRoutes(upstreams: ReadonlyArray<CredProxyUpstream>): string {
+export function renderCredProxyRoutes(routes: ReadonlyArray<CredProxyRoute>): string {
     const file: RoutesFile = {
-        routes: upstreams.map((u) => ({
+        routes: routes.map((u) => ({
             path: u.path,
             upstream: u.upstream,
             auth_scheme: u.authScheme,

@@ -1,4 +1,4 @@
-import type { CredProxyUpstream } from "./table";
+import type { CredProxyRoute } from "./types";
 
 /** Two routes that share a token slot but name different host variables. */
 export class TokenSlotConflictError extends Error {
@@ -19,10 +19,10 @@ export class TokenSlotConflictError extends Error {
  * The `{ slot: TokenRef }` map the deployment resolves values from: which host variable fills
  * which container variable. Routes that share a slot (github's two) must agree on the TokenRef.
  */
-export function credProxyTokenEnvMap(upstreams: ReadonlyArray<CredProxyUpstream>): Record<string, string> {
+export function credProxyTokenEnvMap(routes: ReadonlyArray<CredProxyRoute>): Record<string, string> {
     const map: Record<string, string> = {};
-    const owner = new Map<string, CredProxyUpstream>();
-    for (const route of upstreams) {
+    const owner = new Map<string, CredProxyRoute>();
+    for (const route of routes) {
         const first = owner.get(route.tokenEnv);
         if (first === undefined) {
             owner.set(route.tokenEnv, route);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { planSidecar } from "../../components/credProxySidecar/validatedArgs";
+import { validateArgs } from "../../components/credProxySidecar/validatedArgs";
 import { CliError, UsageError } from "../../cli/errors";
 import { bottleSlug, SLUG_PATTERN, stackNameFor, stackShortName } from "../../cli/stackName";
 
@@ -38,7 +38,7 @@ describe("the bottle's slug", () => {
     test("accepts exactly the slugs CredProxySidecar accepts", () => {
         const accepted = (slug: string) => {
             try {
-                planSidecar("r", { bottle: { tokens }, image: "i", slug });
+                validateArgs("r", { bottle: { tokens }, image: "i", slug });
                 return true;
             } catch {
                 return false;

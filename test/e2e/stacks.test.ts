@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { credProxyUpstreams, parseBottleManifest } from "../../components";
+import { credProxyRoutes, parseBottleManifest } from "../../components/core";
 import { fakeToken } from "../helpers/fakeTokens";
 import {
     E2eRun,
@@ -33,7 +33,7 @@ const EXAMPLES = readdirSync(BOTTLES_DIR)
         const refs = [...new Set((manifest.tokens as { TokenRef: string }[]).map((t) => t.TokenRef))];
         return { name: path.basename(file, path.extname(file)), manifestPath, manifest, tokens: Object.fromEntries(refs.map((r) => [r, fakeToken(r)])) };
     });
-const HOSTS = [...new Set(EXAMPLES.flatMap((e) => credProxyUpstreams(parseBottleManifest(e.manifest)).map((r) => new URL(r.upstream).hostname)))];
+const HOSTS = [...new Set(EXAMPLES.flatMap((e) => credProxyRoutes(parseBottleManifest(e.manifest)).map((r) => new URL(r.upstream).hostname)))];
 /** No stack trace: a frame line of Node's (`    at fn (file:line:col)`). */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -58,7 +58,7 @@ describeEngine("the project's stacks on the real engines", () => {
         async (_name, example) => {
             const spec = { ...example, name: `example-${example.name}`, image };
             const bottle: Bottle = await deployBottle(stacks, spec, { toolsImage: tools, ca: ca as TestCa, prefix: spec.name });
-            expect(bottle.outputs.routes).toEqual(credProxyUpstreams(parseBottleManifest(example.manifest)));
+            expect(bottle.outputs.routes).toEqual(credProxyRoutes(parseBottleManifest(example.manifest)));
             for (const route of bottle.outputs.routes) {
                 const target = `${route.path}e2e/probe`;
                 const r = await httpFrom(bottle.agent, `${bottle.outputs.proxyUrl}${target}`, { headers: { authorization: "Bearer agent-made-up" } });

@@ -131,7 +131,7 @@ describe("npm run bottle -- <command> <manifest>: everything checked before Pulu
             expect(status).toBe(1);
             expect(runs).toEqual([]);
             expect(err.split("\n").filter(Boolean)).toEqual([
-                expect.stringMatching(/^GITEA_TOKEN \(tokens\[2\], gitea\) is not set: export it, or store it in the stack with `pulumi config set --secret --path 'tokens\.GITEA_TOKEN' --stack example`/),
+                expect.stringMatching(/^GITEA_TOKEN \(tokens\[2\], gitea\) is not set; export it, or store it in the stack with `pulumi config set --secret --path 'tokens\.GITEA_TOKEN' --stack example`/),
                 expect.stringMatching(/^NPM_TOKEN \(tokens\[3\], npm\) is not set/),
             ]);
         }

@@ -9,6 +9,7 @@ import {
     passphraseProblem,
     tokenProblems,
 } from "../../../cli/bottle/prerequisites";
+import { parseBottleManifest } from "../../../components/core";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 let dir: string;
@@ -104,19 +105,19 @@ describe("the passphrase", () => {
 });
 
 describe("tokens, checked before Pulumi runs the program", () => {
-    const bottle = {
+    const bottle = parseBottleManifest({
         tokens: [
-            { Kind: "anthropic" as const, TokenRef: "ANTHROPIC_API_KEY" },
-            { Kind: "github" as const, TokenRef: "GITHUB_TOKEN" },
-            { Kind: "gitea" as const, TokenRef: "GITHUB_TOKEN", Url: "https://g.example.com" },
-            { Kind: "npm" as const, TokenRef: "NPM_TOKEN" },
+            { Kind: "anthropic", TokenRef: "ANTHROPIC_API_KEY" },
+            { Kind: "github", TokenRef: "GITHUB_TOKEN" },
+            { Kind: "gitea", TokenRef: "GITHUB_TOKEN", Url: "https://g.example.com" },
+            { Kind: "npm", TokenRef: "NPM_TOKEN" },
         ],
-    };
+    });
 
     test("each TokenRef missing from the environment and the stack's config secrets is named once, with both ways to set it", () => {
         const problems = tokenProblems(bottle, { NPM_TOKEN: fakeToken("npm") }, new Set(["ANTHROPIC_API_KEY"]), "b1");
         expect(problems).toEqual([
-            "GITHUB_TOKEN (tokens[1], github) is not set: export it, or store it in the stack with " +
+            "GITHUB_TOKEN (tokens[1], github) is not set; export it, or store it in the stack with " +
                 "`pulumi config set --secret --path 'tokens.GITHUB_TOKEN' --stack b1`, or remove the token entry",
         ]);
     });

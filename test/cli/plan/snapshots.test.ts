@@ -5,7 +5,7 @@ import YAML from "yaml";
 import { DEFAULT_IMAGE } from "../../../cli/defaults";
 import { runPlanCommand } from "../../../cli/plan/command";
 import { checkSnapshots, describeSnapshotProblems, exampleBottles, updateSnapshots } from "../../../cli/plan/snapshots";
-import { loadBottleManifest } from "../../../components";
+import { loadBottleManifest } from "../../../components/core";
 
 const ROOT = path.resolve(__dirname, "../../..");
 

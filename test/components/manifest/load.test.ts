@@ -1,12 +1,12 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { loadBottleManifest, ManifestError, parseBottleManifest, type Bottle } from "../../../components";
+import { loadBottleManifest, ManifestError, parseBottleManifest, type BottleManifest, type ValidatedManifest } from "../../../components/core";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 
-const expectedBottle: Bottle = {
+const expectedBottle: BottleManifest & Record<string, unknown> = {
     slug: "demo",
     tokens: [
         { Kind: "anthropic", TokenRef: "ANTHROPIC_API_KEY" },
@@ -51,7 +51,7 @@ let virtualCount = 0;
  * holds a fake token never touches the file system. The path does not exist; only reads of that
  * exact path are answered from memory.
  */
-function loadVirtual(ext: string, text: string): Bottle {
+function loadVirtual(ext: string, text: string): ValidatedManifest {
     const file = path.join(tmp, `virtual-${virtualCount++}${ext}`);
     const realRead = fs.readFileSync;
     const spy = jest.spyOn(fs, "readFileSync").mockImplementation(((p: fs.PathOrFileDescriptor, options?: unknown) =>

@@ -1,4 +1,4 @@
-import { ManifestError, parseBottleManifest, TOKEN_KINDS, type ManifestIssue } from "../../../components";
+import { ManifestError, parseBottleManifest, RouteKind, type ManifestIssue } from "../../../components/core";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 function manifestError(input: unknown): ManifestError {
@@ -100,7 +100,7 @@ describe("parseBottleManifest: the document", () => {
 
 describe("parseBottleManifest: Kind", () => {
     it("exports the four kinds", () => {
-        expect([...TOKEN_KINDS].sort()).toEqual(["anthropic", "gitea", "github", "npm"]);
+        expect(Object.values(RouteKind).sort()).toEqual(["anthropic", "gitea", "github", "npm"]);
     });
 
     it.each(["anthropic", "github", "npm"])("accepts %s", (kind) => {
@@ -465,5 +465,44 @@ describe("parseBottleManifest: every problem at once", () => {
     it("the message is one line per problem, behind a header naming the count", () => {
         const err = manifestError({ tokens: [{ Kind: "npm", TokenRef: "1" }] });
         expect(err.message).toBe(`Invalid bottle manifest (1 problem):\n  - tokens[0].TokenRef: ${err.issues[0].message}`);
+    });
+});
+
+describe("parseBottleManifest: the validated manifest", () => {
+    const written = {
+        name: "b1",
+        tokens: [
+            { Kind: "npm", TokenRef: "NPM_TOKEN" },
+            { Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://Git.Example.com:443/sub/" },
+        ],
+    };
+
+    it("reads, serialises and compares as the manifest that was written", () => {
+        const manifest = parseBottleManifest(written);
+        expect(manifest).toEqual(written);
+        expect(JSON.parse(JSON.stringify(manifest))).toEqual(written);
+        expect(Object.keys(manifest.tokens[1])).toEqual(["Kind", "TokenRef", "Url"]);
+    });
+
+    it("carries each gitea entry's parsed target, so no later step parses the Url again", () => {
+        const token = parseBottleManifest(written).tokens[1];
+        expect(token.Kind).toBe("gitea");
+        expect(token.Kind === "gitea" && token.target).toEqual({ upstreamHost: "git.example.com", upstream: "https://Git.Example.com:443/sub" });
+    });
+
+    it("is frozen, so what was validated cannot change afterwards", () => {
+        const manifest = parseBottleManifest(written);
+        expect(Object.isFrozen(manifest) && Object.isFrozen(manifest.tokens) && manifest.tokens.every((t) => Object.isFrozen(t))).toBe(true);
+        expect(() => {
+            (manifest.tokens[0] as { TokenRef: string }).TokenRef = "bad-ref";
+        }).toThrow(TypeError);
+    });
+
+    it("is returned as it is when validated again; a copy of it is validated afresh", () => {
+        const manifest = parseBottleManifest(written);
+        expect(parseBottleManifest(manifest)).toBe(manifest);
+        const copy = JSON.parse(JSON.stringify(manifest));
+        expect(parseBottleManifest(copy)).not.toBe(copy);
+        expect(parseBottleManifest(copy)).toEqual(written);
     });
 });

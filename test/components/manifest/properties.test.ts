@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import {
     credProxyTokenEnvMap,
-    credProxyUpstreams,
+    credProxyRoutes,
     ManifestError,
     parseBottleManifest,
     renderCredProxyRoutes,
-    type CredProxyUpstream,
-} from "../../../components";
+    type CredProxyRoute,
+} from "../../../components/core";
 
 const FIXED_KINDS = ["anthropic", "github", "npm"] as const;
 type FixedKind = (typeof FIXED_KINDS)[number];
@@ -116,8 +116,8 @@ describe("properties: valid manifests always plan", () => {
                 const bottle = parseBottleManifest(manifest);
                 expect(bottle).toEqual({ ...extras, tokens: entries });
 
-                const upstreams = credProxyUpstreams(bottle);
-                const expected: CredProxyUpstream[] = specs.flatMap((spec, i) =>
+                const upstreams = credProxyRoutes(bottle);
+                const expected: CredProxyRoute[] = specs.flatMap((spec, i) =>
                     spec.routes.map((r) => ({
                         kind: spec.kind,
                         path: r.path,
@@ -150,7 +150,7 @@ describe("properties: valid manifests always plan", () => {
     it("gitea route paths are unique and every path starts and ends with /", () => {
         fc.assert(
             fc.property(validManifestArb(tokenRefArb), ({ entries }) => {
-                const paths = credProxyUpstreams(parseBottleManifest({ tokens: entries })).map((u) => u.path);
+                const paths = credProxyRoutes(parseBottleManifest({ tokens: entries })).map((u) => u.path);
                 expect(new Set(paths).size).toBe(paths.length);
                 for (const p of paths) {
                     expect(p).toMatch(/^\/.*\/$/);
@@ -202,7 +202,7 @@ describe("properties: junk is refused with a ManifestError and nothing else", ()
                     return;
                 }
                 // whatever was accepted must plan without throwing
-                const upstreams = credProxyUpstreams(bottle);
+                const upstreams = credProxyRoutes(bottle);
                 credProxyTokenEnvMap(upstreams);
                 JSON.parse(renderCredProxyRoutes(upstreams));
             }),
@@ -215,7 +215,7 @@ describe("properties: the routes file never names a TokenRef", () => {
     it("holds none of the manifest's TokenRefs", () => {
         fc.assert(
             fc.property(validManifestArb(distinctiveRefArb), ({ entries }) => {
-                const text = renderCredProxyRoutes(credProxyUpstreams(parseBottleManifest({ tokens: entries })));
+                const text = renderCredProxyRoutes(credProxyRoutes(parseBottleManifest({ tokens: entries })));
                 for (const e of entries) {
                     expect(text).not.toContain(e.TokenRef);
                 }

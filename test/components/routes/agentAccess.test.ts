@@ -1,7 +1,7 @@
-import { agentEnvironment, agentRoutes, credProxyUpstreams, DEFAULT_PORT, parseBottleManifest, PROXY_ALIAS } from "../../../components";
+import { agentEnvironment, agentRoutes, credProxyRoutes, DEFAULT_PORT, parseBottleManifest, PROXY_ALIAS } from "../../../components/core";
 import { AGENT_PLACEHOLDER_TOKEN } from "../../../components/routes/agentAccess";
 
-const full = credProxyUpstreams(
+const full = credProxyRoutes(
     parseBottleManifest({
         tokens: [
             { Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" },
@@ -66,12 +66,12 @@ describe("agentEnvironment", () => {
     });
 
     it("sets only the variables of the kinds present", () => {
-        const npmOnly = credProxyUpstreams(parseBottleManifest({ tokens: [{ Kind: "npm", TokenRef: "NPM_TOKEN" }] }));
+        const npmOnly = credProxyRoutes(parseBottleManifest({ tokens: [{ Kind: "npm", TokenRef: "NPM_TOKEN" }] }));
         expect(agentEnvironment(npmOnly, 8080)).toEqual({
             CRED_PROXY_URL: "http://cred-proxy:8080",
             NPM_CONFIG_REGISTRY: "http://cred-proxy:8080/npm/",
         });
-        const githubOnly = credProxyUpstreams(parseBottleManifest({ tokens: [{ Kind: "github", TokenRef: "GH_TOKEN" }] }));
+        const githubOnly = credProxyRoutes(parseBottleManifest({ tokens: [{ Kind: "github", TokenRef: "GH_TOKEN" }] }));
         expect(agentEnvironment(githubOnly, 8080)).toEqual({
             CRED_PROXY_URL: "http://cred-proxy:8080",
             GITHUB_API_URL: "http://cred-proxy:8080/gh-api",

@@ -1,4 +1,4 @@
-import { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "../../../components";
+import { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "../../../components/core";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 const SLOT = "CRED_PROXY_TOKEN_0";

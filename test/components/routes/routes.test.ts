@@ -1,17 +1,17 @@
-import { credProxyUpstreams, parseBottleManifest, renderCredProxyRoutes, type Bottle, type CredProxyUpstream } from "../../../components";
+import { credProxyRoutes, parseBottleManifest, renderCredProxyRoutes, type CredProxyRoute } from "../../../components/core";
 
 /** Plans a manifest the way the component does: validate first, then lift into routes. */
-function plan(manifest: unknown): CredProxyUpstream[] {
-    return credProxyUpstreams(parseBottleManifest(manifest));
+function plan(manifest: unknown): CredProxyRoute[] {
+    return credProxyRoutes(parseBottleManifest(manifest));
 }
 
-function giteaRoute(url: string, tokenRef = "GITEA_TOKEN"): CredProxyUpstream {
+function giteaRoute(url: string, tokenRef = "GITEA_TOKEN"): CredProxyRoute {
     const routes = plan({ tokens: [{ Kind: "gitea", TokenRef: tokenRef, Url: url }] });
     expect(routes).toHaveLength(1);
     return routes[0];
 }
 
-describe("credProxyUpstreams: the route table", () => {
+describe("credProxyRoutes: the route table", () => {
     it("anthropic: /anthropic/ → https://api.anthropic.com, Bearer, slot 0", () => {
         expect(plan({ tokens: [{ Kind: "anthropic", TokenRef: "ANTHROPIC_KEY" }] })).toEqual([
             {
@@ -78,7 +78,7 @@ describe("credProxyUpstreams: the route table", () => {
     });
 });
 
-describe("credProxyUpstreams: gitea hosts, ports and sub-paths", () => {
+describe("credProxyRoutes: gitea hosts, ports and sub-paths", () => {
     it.each([
         // [Url as written, route path, upstream]
         ["https://git.example.com", "/gitea/git.example.com/", "https://git.example.com"],
@@ -121,19 +121,15 @@ describe("credProxyUpstreams: gitea hosts, ports and sub-paths", () => {
         ]);
     });
 
-    it("refuses a hand-built Bottle whose gitea Url was never validated, naming the entry", () => {
-        const bottle: Bottle = {
-            tokens: [
-                { Kind: "npm", TokenRef: "NPM_TOKEN" },
-                { Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "ftp://git.example.com" },
-            ],
-        };
-        expect(() => credProxyUpstreams(bottle)).toThrow(/tokens\[1\]\.Url/);
-        expect(() => credProxyUpstreams({ tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN" }] })).toThrow(/tokens\[0\]\.Url/);
+    it("takes a gitea route from the target validation found, not from the Url text again", () => {
+        const manifest = parseBottleManifest({ tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://Git.Example.com:443/sub/" }] });
+        const token = manifest.tokens[0];
+        expect(token.Kind === "gitea" && token.target).toEqual({ upstreamHost: "git.example.com", upstream: "https://Git.Example.com:443/sub" });
+        expect(credProxyRoutes(manifest).map((r) => [r.path, r.upstream])).toEqual([["/gitea/git.example.com/", "https://Git.Example.com:443/sub"]]);
     });
 });
 
-describe("credProxyUpstreams: slots follow manifest order", () => {
+describe("credProxyRoutes: slots follow manifest order", () => {
     it("[npm, gitea, anthropic, github] → slots 0..3, github's two routes both on slot 3", () => {
         const routes = plan({
             tokens: [

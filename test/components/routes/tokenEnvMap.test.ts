@@ -1,12 +1,12 @@
 import {
     credProxyTokenEnvMap,
-    credProxyUpstreams,
+    credProxyRoutes,
     parseBottleManifest,
     TokenSlotConflictError,
-    type CredProxyUpstream,
-} from "../../../components";
+    type CredProxyRoute,
+} from "../../../components/core";
 
-function route(overrides: Partial<CredProxyUpstream>): CredProxyUpstream {
+function route(overrides: Partial<CredProxyRoute>): CredProxyRoute {
     return {
         kind: "github",
         path: "/gh-api/",
@@ -29,7 +29,7 @@ function caught(fn: () => unknown): unknown {
 
 describe("credProxyTokenEnvMap", () => {
     it("maps every slot of a full manifest to its TokenRef, github's shared slot once", () => {
-        const upstreams = credProxyUpstreams(
+        const upstreams = credProxyRoutes(
             parseBottleManifest({
                 tokens: [
                     { Kind: "npm", TokenRef: "NPM_TOKEN" },
@@ -54,7 +54,7 @@ describe("credProxyTokenEnvMap", () => {
     });
 
     it("lets two entries (two slots) name the same host variable", () => {
-        const upstreams = credProxyUpstreams(
+        const upstreams = credProxyRoutes(
             parseBottleManifest({
                 tokens: [
                     { Kind: "gitea", TokenRef: "SHARED", Url: "https://a.example.com" },

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { credProxyUpstreams, parseBottleManifest, renderCredProxyRoutes, type CredProxyUpstream } from "../../../components";
+import { credProxyRoutes, parseBottleManifest, renderCredProxyRoutes, type CredProxyRoute } from "../../../components/core";
 import { containerOf, sleep } from "./containers";
 import { docker } from "./engine";
 import { assertEveryUpstreamIsFaked, fakeUpstreamSpecs, startFakeUpstreams, type FakeUpstream } from "./fakeUpstreams";
@@ -26,7 +26,7 @@ export const BOTTLE_LABEL = "cred-proxy.bottle";
 
 /** What a bottle's stack exports, plus the routes file rendered from its routes. */
 export interface BottleOutputs {
-    routes: CredProxyUpstream[];
+    routes: CredProxyRoute[];
     routesFile: string;
     tokenEnvMap: Record<string, string>;
     internalNetworkName: string;
@@ -185,7 +185,7 @@ export async function deployBottle(
 ): Promise<Bottle> {
     const slug = stacks.stack(spec.name);
     // The planning core, independently of the stack: which fakes to start before Pulumi is done.
-    const planned = credProxyUpstreams(parseBottleManifest(spec.manifest));
+    const planned = credProxyRoutes(parseBottleManifest(spec.manifest));
     let upFailed = false;
     const deploying = stacks.up(spec).then((r) => {
         if (r.code !== 0) upFailed = true;
