@@ -39,8 +39,8 @@ import {
     sweepLeftovers,
     type RecordedRequest,
     type TestCa,
-} from "./harness";
-import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
+} from "./helpers";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./helpers/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const GITEA_URL = `https://${GITEA_HOST}:3000/git`;

@@ -20,8 +20,8 @@ import {
     resolveFrom,
     sweepLeftovers,
     type TestCa,
-} from "./harness";
-import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
+} from "./helpers";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./helpers/bottle";
 
 const MANIFEST = { tokens: [{ Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" }] };
 const TOKENS = {

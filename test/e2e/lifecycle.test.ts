@@ -33,8 +33,8 @@ import {
     mustSucceed,
     type RunningContainer,
     type TestCa,
-} from "./harness";
-import { BottleStacks, deployBottle, teardownBottles, proxyContainer, type Bottle } from "./harness/bottle";
+} from "./helpers";
+import { BottleStacks, deployBottle, teardownBottles, proxyContainer, type Bottle } from "./helpers/bottle";
 
 const GITEA_HOST = "gitea.e2e.test";
 const MANIFEST = {

@@ -16,9 +16,9 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fakeToken } from "../helpers/fakeTokens";
-import { docker } from "./harness/engine";
-import { containerOf, httpFrom } from "./harness/containers";
-import { buildSidecarImage } from "./harness/images";
+import { docker } from "./helpers/engine";
+import { containerOf, httpFrom } from "./helpers/containers";
+import { buildSidecarImage } from "./helpers/images";
 import {
     buildIdleAgentImage,
     copyExample,
@@ -33,8 +33,8 @@ import {
     deployExample,
     destroyExample,
     type ExportedResource,
-} from "./harness/programCopy";
-import { describeEngine, mustSucceed, PulumiWorkspace } from "./harness/pulumiCli";
+} from "./helpers/programCopy";
+import { describeEngine, mustSucceed, PulumiWorkspace } from "./helpers/pulumiCli";
 
 const STACK = "e2e";
 

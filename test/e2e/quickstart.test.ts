@@ -10,8 +10,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { BUILT_BY_LABEL } from "../../cli/bottle/provision";
-import { BOTTLE_LABEL } from "./harness/bottle";
-import { REPO_ROOT, describeEngine, docker, removeContainer, removeNetwork, type CommandResult } from "./harness";
+import { BOTTLE_LABEL } from "./helpers/bottle";
+import { REPO_ROOT, describeEngine, docker, removeContainer, removeNetwork, type CommandResult } from "./helpers";
 
 /** The shell lines of the first `sh` block under "## Quick start". */
 function quickStartLines(): string[] {

@@ -20,8 +20,8 @@ import {
     mustSucceed,
     sweepLeftovers,
     type TestCa,
-} from "./harness";
-import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./harness/bottle";
+} from "./helpers";
+import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./helpers/bottle";
 
 const BOTTLES_DIR = path.resolve(__dirname, "../../stacks/bottles");
 const EXAMPLES = readdirSync(BOTTLES_DIR)

@@ -1,7 +1,7 @@
 // pysdkgen: generates a Python SDK from a Pulumi package schema with Pulumi's own Python code
 // generator (github.com/pulumi/pulumi/pkg/v3/codegen/python, the engine's version), which is what
 // `pulumi package gen-sdk --language python` runs inside a current Python language host. The host
-// built here (sdk v3.68.0) has no GeneratePackage, so test/e2e/harness/programCopy.ts builds this
+// built here (sdk v3.68.0) has no GeneratePackage, so test/e2e/helpers/programCopy.ts builds this
 // instead, in a temporary module with engine/cli's requirements. Not part of any shipped code.
 //
 // Usage: pysdkgen <schema.json> <out dir>

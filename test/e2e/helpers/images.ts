@@ -20,7 +20,7 @@ import { ensureDistBuilt } from "./distBuild";
 
 const execFileAsync = promisify(execFile);
 
-/** Root of the repository (this file is test/e2e/harness/images.ts). */
+/** Root of the repository (this file is test/e2e/helpers/images.ts). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Label on every image this module builds. */

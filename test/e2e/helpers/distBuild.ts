@@ -8,7 +8,7 @@ import { mkdirSync, rmdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-/** Root of the repository (this file is test/e2e/harness/distBuild.ts). */
+/** Root of the repository (this file is test/e2e/helpers/distBuild.ts). */
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
 const { staleSources } = require("../../../scripts/launch.js") as {
