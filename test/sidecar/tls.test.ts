@@ -7,27 +7,34 @@ import { join } from "path";
 import { SIDECAR_DIR } from "./helpers/build";
 import { ChildProxy, startChildProxy } from "./helpers/child";
 import { WHOLE_BODY_LIMIT } from "../../sidecar/exchange";
+import { createTestCa, type TestCa } from "../helpers/testCa";
 import { send } from "./helpers/client";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
-import { TestPki, makeTestPki } from "./helpers/tls";
 import { FakeUpstream, headerValues, startUpstream } from "./helpers/upstream";
 
 const token = fakeToken();
-let pki: TestPki;
+let ca: TestCa;
 let good: FakeUpstream;
 let wrong: FakeUpstream;
 const children: ChildProxy[] = [];
 
 beforeAll(async () => {
-    pki = makeTestPki();
-    good = await startUpstream({ tls: pki.server });
-    wrong = await startUpstream({ tls: pki.wrongName });
+    ca = await createTestCa(["localhost", "127.0.0.1"]);
+    const wrongName = await ca.issue("wrong-name", ["not-this-host.example"]);
+    good = await startUpstream({ tls: { cert: ca.serverCertPem, key: ca.serverKeyPem } });
+    wrong = await startUpstream({ tls: { cert: wrongName.certPem, key: wrongName.keyPem } });
 });
 
 afterAll(async () => {
-    for (const child of children) expect(await child.stop()).toBe(0);
-    await Promise.all([good.close(), wrong.close()]);
-    assertNoLeaks();
+    try {
+        for (const child of children) expect(await child.stop()).toBe(0);
+        await Promise.all([good.close(), wrong.close()]);
+        assertNoLeaks();
+    } finally {
+        // The folder holds private keys: it goes even when a check above fails, and `?.` because
+        // beforeAll may have failed before the CA existed.
+        ca?.dispose();
+    }
 });
 
 async function proxyWith(env: Record<string, string>): Promise<ChildProxy> {
@@ -43,7 +50,7 @@ async function proxyWith(env: Record<string, string>): Promise<ChildProxy> {
 }
 
 test("an upstream certificate from a CA given in NODE_EXTRA_CA_CERTS is accepted", async () => {
-    const child = await proxyWith({ NODE_EXTRA_CA_CERTS: pki.caCertPath });
+    const child = await proxyWith({ NODE_EXTRA_CA_CERTS: ca.caCertPath });
     const res = await send(child.port, "/good/v1/x");
     expect(res.status).toBe(200);
     expect(headerValues(good.requests[good.requests.length - 1].rawHeaders, "authorization")).toEqual([
@@ -52,7 +59,7 @@ test("an upstream certificate from a CA given in NODE_EXTRA_CA_CERTS is accepted
 });
 
 test("a certificate for another name is refused even from a trusted CA: 502", async () => {
-    const child = await proxyWith({ NODE_EXTRA_CA_CERTS: pki.caCertPath });
+    const child = await proxyWith({ NODE_EXTRA_CA_CERTS: ca.caCertPath });
     const before = wrong.requests.length;
     const res = await send(child.port, "/wrong/v1/x");
     expect(res.status).toBe(502);

@@ -1,9 +1,9 @@
 /**
- * A throw-away certificate authority for the fake upstreams, and the proxy image that trusts it.
+ * The proxy image that trusts the test CA (../../helpers/testCa.ts) of the fake upstreams.
  *
  * The real routes point at https://api.anthropic.com and friends; in the suite, fake upstreams
- * answer under those names on the bottle's egress network, with a certificate from a CA made at
- * test time (openssl, in a temporary folder removed by `dispose`). The proxy must trust that CA:
+ * answer under those names on the bottle's egress network, with a certificate from that CA. The
+ * proxy must trust it:
  *
  * The component's `image` input is the seam. `buildCaTrustingImage` builds, per run,
  *     FROM <the sidecar image from sidecar/Dockerfile>
@@ -14,68 +14,19 @@
  * has no test-only way to add environment variables or files to a declared container.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { TestCa } from "../../helpers/testCa";
 import type { E2eRun } from "./run";
+
+export { createTestCa, type TestCa } from "../../helpers/testCa";
 
 const execFileAsync = promisify(execFile);
 
 /** Where the CA lands in the derived image, and the variable that makes node trust it. */
 export const TEST_CA_PATH = "/etc/cred-proxy-e2e/test-ca.pem";
 export const TEST_CA_ENV = `NODE_EXTRA_CA_CERTS=${TEST_CA_PATH}`;
-
-export interface TestCa {
-    dir: string;
-    caCertPem: string;
-    /** A server certificate (and its key) for every name in `hosts`, signed by the CA. */
-    serverCertPem: string;
-    serverKeyPem: string;
-    hosts: string[];
-    /** Removes the temporary folder (keys included). */
-    dispose(): void;
-}
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-    try {
-        await execFileAsync("openssl", args, { cwd: dir });
-    } catch (e) {
-        throw new Error(`openssl ${args[0]} failed (is openssl installed? .ci/docker-engine.sh installs it): ${(e as Error).message}`);
-    }
-}
-
-/** A CA and one server certificate with a SAN for each host name. */
-export async function createTestCa(hosts: string[]): Promise<TestCa> {
-    if (hosts.length === 0 || hosts.some((h) => !/^[a-z0-9.-]+$/.test(h))) throw new Error(`bad host names: ${hosts.join(", ")}`);
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cred-proxy-e2e-ca-"));
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    try {
-        await openssl(dir, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=cred-proxy e2e test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-        await openssl(dir, ["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=fake-upstream"]);
-        writeFileSync(
-            path.join(dir, "server.ext"),
-            `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}\nbasicConstraints=CA:FALSE\n` +
-                "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-        );
-        await openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
-            `0x${Date.now().toString(16)}`, "-days", "2", "-out", "server.pem", "-extfile", "server.ext"]);
-    } catch (e) {
-        rmSync(dir, { recursive: true, force: true });
-        throw e;
-    }
-    const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
-    return {
-        dir,
-        caCertPem: read("ca.pem"),
-        serverCertPem: read("server.pem"),
-        serverKeyPem: read("server.key"),
-        hosts,
-        dispose: () => rmSync(dir, { recursive: true, force: true }),
-    };
-}
 
 /**
  * The sidecar image plus trust in the test CA (see the file comment), built with the classic
