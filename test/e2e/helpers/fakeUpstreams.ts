@@ -1,16 +1,26 @@
 /**
- * Fake upstreams (test/e2e/fixtures/fake-upstream.js) on a bottle's egress network, one container
- * per upstream origin, each under a network alias equal to the host name it stands in for, and
- * the guard that no route of a bottle can reach a real host.
+ * Fake upstreams (test/e2e/fixtures/fake-upstream.js, with test/helpers/gitCgi.js for git) on a
+ * bottle's egress network, one container per upstream origin, each under a network alias equal
+ * to the host name it stands in for, and the guard that no route of a bottle can reach a real
+ * host.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { GitCgiExit } from "../../helpers/gitCgi";
 import { containerOf, execIn, sleep } from "./containers";
+import { REPO_ROOT } from "./images";
 import type { E2eRun, RunningContainer } from "./run";
 import type { TestCa } from "./testCa";
 
-const SERVER_SOURCE = readFileSync(path.join(__dirname, "..", "fixtures", "fake-upstream.js"), "utf8");
-const SERVER_PATH = "/srv/fake-upstream.js";
+/**
+ * The server and what it requires, each at its repository path under /srv, so that relative
+ * requires (fake-upstream.js loads ../../helpers/gitCgi) resolve in the container as they do here.
+ */
+const SERVER_FILES = ["test/e2e/fixtures/fake-upstream.js", "test/helpers/gitCgi.js"].map((rel) => ({
+    path: path.posix.join("/srv", rel),
+    content: readFileSync(path.join(REPO_ROOT, rel), "utf8"),
+}));
+const SERVER_PATH = SERVER_FILES[0].path;
 const CERT_PATH = "/srv/tls/server.pem";
 const KEY_PATH = "/srv/tls/server.key";
 /** Fake upstreams run as a uid of their own: neither the proxy's nor the agent's. */
@@ -36,7 +46,8 @@ export interface RecordedRequest {
     servername: string | null;
     bodyBytes: number;
     authorized: boolean;
-    git?: { exitCode: number; stderr: string };
+    /** How `git http-backend` ended, for a git request. */
+    git?: GitCgiExit;
 }
 
 export class FakeUpstream {
@@ -115,7 +126,7 @@ export async function startFakeUpstreams(
                 env,
                 networks: [{ name: opts.network, aliases: [s.host] }],
                 files: [
-                    { path: SERVER_PATH, content: SERVER_SOURCE },
+                    ...SERVER_FILES,
                     { path: CERT_PATH, content: opts.ca.serverCertPem },
                     { path: KEY_PATH, content: opts.ca.serverKeyPem, mode: 0o600, uid, gid },
                 ],
