@@ -27,7 +27,7 @@
  */
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
 import os from "os";
 import { join } from "path";
 import { Endpoint } from "./loadgen";
@@ -49,6 +49,9 @@ import {
     startUpstream,
 } from "./targets";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
+const { distProblems } = require("../scripts/dist.js") as { distProblems: (root: string, dirs?: string[]) => string[] };
+
 /** Compiles the project (`npm run build`) so that dist/sidecar is the server as built. */
 function build(): void {
     log("building: npm run build");
@@ -62,14 +65,9 @@ function build(): void {
         log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return;
     }
-    // tsc still emits on type errors elsewhere in the project; the server is usable when each of
-    // its compiled files is newer than its source.
-    const stale = readdirSync(join(REPO, "sidecar"))
-        .filter((f) => f.endsWith(".ts"))
-        .filter((f) => {
-            const out = join(REPO, "dist/sidecar", f.replace(/\.ts$/, ".js"));
-            return !existsSync(out) || statSync(out).mtimeMs < statSync(join(REPO, "sidecar", f)).mtimeMs;
-        });
+    // tsc still emits on type errors elsewhere in the project; the server is usable when
+    // dist/sidecar is the build of sidecar/ (scripts/dist.js).
+    const stale = distProblems(REPO, ["sidecar"]);
     if (stale.length > 0) throw new Error(`npm run build failed and dist/sidecar is missing or stale (${stale.join(", ")})`);
     log("warning: npm run build reported errors; dist/sidecar is up to date with sidecar/, continuing");
 }

@@ -1,25 +1,14 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { fakeToken } from "../helpers/fakeTokens";
-import { plaintextOccurrences, secretStrings, type RegisteredResource } from "../helpers/pulumiMocks";
+import { plaintextOccurrences, runUnderMocks, secretStrings, type ProgramRun } from "../helpers/pulumiMocks";
+import { requireBuiltDist } from "../helpers/dist";
 
 const ROOT = path.resolve(__dirname, "../..");
 const EXAMPLE = path.join(ROOT, "examples/consumer");
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
-
-interface ProgramRun {
-    resources: RegisteredResource[];
-    state?: unknown[];
-    outputs?: Record<string, unknown>;
-    resolved?: string;
-    loadedSources?: string[];
-    error?: { name: string; message: string };
-    status: number | null;
-    stderr: string;
-}
 
 /**
  * Lays the example out as `npm install` would in a copy of examples/consumer: its own
@@ -47,20 +36,6 @@ function installExample(): string {
     return dir;
 }
 
-function runProgram(dir: string, env: Record<string, string>): ProgramRun {
-    const child = spawnSync(process.execPath, [path.join(__dirname, "runProgramUnderMocks.js"), dir, "dev"], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        encoding: "utf8",
-        timeout: 120_000,
-    });
-    const out = child.stdout.trim();
-    if (!out.startsWith("{")) {
-        throw new Error(`the program printed no result (status ${child.status}): ${child.stderr}`);
-    }
-    return { ...JSON.parse(out), status: child.status, stderr: child.stderr };
-}
-
 describe("examples/consumer: a program that imports CredProxySidecar from the cred-proxy package", () => {
     const anthropicKey = fakeToken("anthropic");
     const githubToken = fakeToken("github-config");
@@ -68,14 +43,15 @@ describe("examples/consumer: a program that imports CredProxySidecar from the cr
     let run: ProgramRun;
 
     beforeAll(() => {
-        if (!fs.existsSync(path.join(ROOT, "dist/components/index.js"))) {
-            throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
-        }
+        requireBuiltDist();
         dir = installExample();
-        run = runProgram(dir, {
-            ANTHROPIC_API_KEY: anthropicKey,
-            PULUMI_CONFIG: JSON.stringify({ "cred-proxy-consumer:githubToken": githubToken }),
-            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy-consumer:githubToken"]),
+        run = runUnderMocks(dir, "dev", {
+            mocks: "dist",
+            env: {
+                ANTHROPIC_API_KEY: anthropicKey,
+                PULUMI_CONFIG: JSON.stringify({ "cred-proxy-consumer:githubToken": githubToken }),
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy-consumer:githubToken"]),
+            },
         });
     }, 120_000);
 

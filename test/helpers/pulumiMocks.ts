@@ -1,6 +1,8 @@
 // The mock-runtime recorder lives in the package (the offline plan command uses it too); the
-// tests import it from here, together with the leak-hunting helpers below.
-import { isSecretWrapper } from "../../cli/plan/mockEngine";
+// tests import it from here, together with the leak-hunting helpers and the program runner below.
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { isSecretWrapper, type RegisteredResource } from "../../cli/plan/mockEngine";
 
 export {
     installMocks,
@@ -50,4 +52,40 @@ export function secretStrings(value: unknown, inSecret = false): string[] {
         return Object.values(value).flatMap((v) => secretStrings(v, inSecret));
     }
     return [];
+}
+
+/** What `runUnderMocks` reports: runUnderMocks.js's document, with the child's exit status. */
+export interface ProgramRun {
+    resources: RegisteredResource[];
+    state?: unknown[];
+    outputs?: Record<string, unknown>;
+    /** The real path `cred-proxy` resolves to from the program's folder, when it resolves. */
+    resolved?: string;
+    /** This repository's sources (components/, sidecar/, stacks/) the program loaded. */
+    loadedSources?: string[];
+    error?: { name: string; message: string; runError: boolean };
+    status: number | null;
+    stderr: string;
+}
+
+/**
+ * Runs a Pulumi program in a child process as Pulumi's Node.js host would, under the mock engine
+ * (runUnderMocks.js). The child gets PATH, HOME and `env` only: no token of this process leaks in.
+ */
+export function runUnderMocks(
+    programDir: string,
+    stack: string,
+    options: { env?: Record<string, string>; mocks?: "source" | "dist"; cwd?: string } = {},
+): ProgramRun {
+    const child = spawnSync(process.execPath, [path.join(__dirname, "runUnderMocks.js"), programDir, stack, `--mocks=${options.mocks ?? "source"}`], {
+        cwd: options.cwd ?? programDir,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+    const out = child.stdout.trim();
+    if (!out.startsWith("{")) {
+        throw new Error(`the program printed no result (status ${child.status}): ${child.stderr}`);
+    }
+    return { ...JSON.parse(out), status: child.status, stderr: child.stderr };
 }

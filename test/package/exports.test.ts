@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { requireBuiltDist } from "../helpers/dist";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -19,11 +20,7 @@ function load(specifier: string, script = "Object.keys(m).sort()"): unknown {
 // step): the compiled entries, not the TypeScript sources. The lists are exact on purpose: a name
 // added or removed here is a change to the public surface, and the README says what it is.
 describe("the built package", () => {
-    beforeAll(() => {
-        if (!fs.existsSync(path.join(ROOT, "dist/components/index.js"))) {
-            throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
-        }
-    });
+    beforeAll(() => requireBuiltDist());
 
     test("the root exports the component, the manifest loader, the errors and the enums", () => {
         expect(load("cred-proxy")).toEqual([

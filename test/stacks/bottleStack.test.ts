@@ -1,39 +1,16 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { fakeToken } from "../helpers/fakeTokens";
-import { plaintextOccurrences, secretStrings, type RegisteredResource } from "../helpers/pulumiMocks";
+import { plaintextOccurrences, runUnderMocks, secretStrings, type ProgramRun } from "../helpers/pulumiMocks";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-interface StackRun {
-    resources?: RegisteredResource[];
-    state?: unknown[];
-    outputs?: Record<string, unknown>;
-    error?: { name: string; message: string; runError: boolean };
-    status: number | null;
-}
 
 /** Config as the Pulumi host passes it to a program: PULUMI_CONFIG, values as strings. */
 function stackConfig(stack: string, extra: Record<string, unknown> = {}): string {
     const file = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
     const all = { ...file.config, ...extra };
     return JSON.stringify(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
-}
-
-function runStack(stack: string, env: Record<string, string>): StackRun {
-    const child = spawnSync(process.execPath, [path.join(__dirname, "runStackUnderMocks.js"), ROOT, stack], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        encoding: "utf8",
-        timeout: 120_000,
-    });
-    const out = child.stdout.trim();
-    if (!out.startsWith("{")) {
-        throw new Error(`stack run printed no result (status ${child.status}): ${child.stderr}`);
-    }
-    return { ...JSON.parse(out), status: child.status };
 }
 
 const tokens = {
@@ -44,17 +21,17 @@ const tokens = {
 };
 
 describe("the per-bottle stack program, loaded through ts-node as Pulumi loads it", () => {
-    let run: StackRun;
+    let run: ProgramRun;
     const configToken = fakeToken("gitea-config");
 
     beforeAll(() => {
         // GITEA_TOKEN comes from a config secret, the rest from the deploying environment.
         const { GITEA_TOKEN: _unused, ...hostTokens } = tokens;
-        run = runStack("example", {
+        run = runUnderMocks(ROOT, "example", { env: {
             ...hostTokens,
             PULUMI_CONFIG: stackConfig("example", { "cred-proxy:tokens": { GITEA_TOKEN: configToken } }),
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy:tokens"]),
-        });
+        } });
     }, 120_000);
 
     test("runs the example stack config to one sidecar named after the stack", () => {
@@ -97,7 +74,7 @@ describe("the per-bottle stack program, loaded through ts-node as Pulumi loads i
     });
 
     test("a missing token fails with a RunError naming the variable and both ways to set it", () => {
-        const failed = runStack("example", { PULUMI_CONFIG: stackConfig("example") });
+        const failed = runUnderMocks(ROOT, "example", { env: { PULUMI_CONFIG: stackConfig("example") } });
         expect(failed.status).toBe(1);
         expect(failed.error!.runError).toBe(true);
         expect(failed.error!.message).toContain("ANTHROPIC_API_KEY (for CRED_PROXY_TOKEN_0) is not set");
@@ -106,13 +83,13 @@ describe("the per-bottle stack program, loaded through ts-node as Pulumi loads i
     }, 120_000);
 
     test("a bad manifest fails with every problem listed and nothing declared", () => {
-        const failed = runStack("example", {
+        const failed = runUnderMocks(ROOT, "example", { env: {
             ...tokens,
             PULUMI_CONFIG: JSON.stringify({
                 "cred-proxy:image": "cred-proxy:latest",
                 "cred-proxy:manifest": JSON.stringify({ tokens: [{ Kind: "npn", TokenRef: "NPM_TOKEN" }, { Kind: "gitea", TokenRef: "X" }] }),
             }),
-        });
+        } });
         expect(failed.error!.runError).toBe(true);
         expect(failed.error!.message).toContain("tokens[0].Kind: must be one of");
         expect(failed.error!.message).toContain("tokens[1].Url: is required");

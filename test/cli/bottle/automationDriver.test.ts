@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderOutputs, pulumiFailure } from "../../../cli/bottle/automationDriver";
 import { runBottleCommand } from "../../../cli/bottle/command";
+import { requireBuiltDist } from "../../helpers/dist";
 
 // The Automation API driver, run against a stand-in for the Pulumi CLI (fixtures/fake-pulumi.js)
 // that records how it is called, so every call can be asserted (test/e2e runs the real one).
@@ -149,9 +150,7 @@ describe("the built cred-proxy-bottle bin", () => {
     const bin = () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         const file = path.join(ROOT, pkg.bin["cred-proxy-bottle"]);
-        if (!fs.existsSync(file)) {
-            throw new Error(`${pkg.bin["cred-proxy-bottle"]} is missing: run \`npm run build\` (npm test does it first)`);
-        }
+        requireBuiltDist();
         return file;
     };
     const nodeDir = path.dirname(process.execPath);

@@ -6,7 +6,7 @@ import YAML from "yaml";
 import { runPlanCommand } from "../../../cli/plan/command";
 import { planResources, renderPlanJson, type PlanDocument } from "../../../cli/plan/document";
 import { fakeToken } from "../../helpers/fakeTokens";
-import type { RegisteredResource } from "../../helpers/pulumiMocks";
+import { runUnderMocks } from "../../helpers/pulumiMocks";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const EXAMPLE = "stacks/bottles/example.yaml";
@@ -178,18 +178,9 @@ describe("a bad manifest or command line", () => {
 describe("the plan is what the per-bottle stack program declares", () => {
     test("same resources, parents and inputs (secrets masked) as stacks/bottle.ts with the example stack config", async () => {
         const config = YAML.parse(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.example.yaml"), "utf8")).config as Record<string, string>;
-        const child = spawnSync(process.execPath, [path.join(ROOT, "test/stacks/runStackUnderMocks.js"), ROOT, "example"], {
-            cwd: ROOT,
-            env: {
-                PATH: process.env.PATH ?? "",
-                HOME: process.env.HOME ?? "",
-                PULUMI_CONFIG: JSON.stringify(config),
-                ...Object.fromEntries(REFS.map((ref) => [ref, fakeToken(ref)])),
-            },
-            encoding: "utf8",
-            timeout: 120_000,
+        const run = runUnderMocks(ROOT, "example", {
+            env: { PULUMI_CONFIG: JSON.stringify(config), ...Object.fromEntries(REFS.map((ref) => [ref, fakeToken(ref)])) },
         });
-        const run = JSON.parse(child.stdout) as { resources: RegisteredResource[]; error?: unknown };
         expect(run.error).toBeUndefined();
         const doc = JSON.parse((await plan([EXAMPLE, "--json"])).out) as PlanDocument;
         expect(JSON.parse(JSON.stringify(planResources(run.resources)))).toEqual(doc.resources);

@@ -1,4 +1,4 @@
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../../../cli/plan/mockEngine";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../../helpers/pulumiMocks";
 import { maskSecrets, planResources, sortKeys, urnRef } from "../../../cli/plan/document";
 import { renderValue } from "../../../cli/plan/renderText";
 

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ensureDistBuilt } from "./distBuild";
+import { ensureDistBuilt } from "../../helpers/dist";
 
 const execFileAsync = promisify(execFile);
 
@@ -258,8 +258,8 @@ export async function buildDockerfileImage(b: DockerfileBuild & { fullContext?: 
 
 export interface SidecarImageOptions {
     /**
-     * Run `npm run build` first: by default only when dist/sidecar is older than its sources
-     * (see `distBuild.ts`); true always builds; CRED_PROXY_E2E_SKIP_NPM_BUILD=1 never builds.
+     * Run `npm run build` first: by default only when dist/sidecar is not the build of its sources
+     * (see test/helpers/dist.ts); true always builds; CRED_PROXY_E2E_SKIP_NPM_BUILD=1 never builds.
      */
     npmBuild?: boolean;
     /** Dockerfile to build (default sidecar/Dockerfile). */
@@ -280,7 +280,7 @@ export function buildSidecarImage(opts: SidecarImageOptions = {}): Promise<strin
     return once(`sidecar:${dockerfile}`, async () => {
         if (!existsSync(dockerfile)) throw new Error(`no Dockerfile at ${dockerfile}`);
         if (opts.npmBuild ?? process.env.CRED_PROXY_E2E_SKIP_NPM_BUILD !== "1") {
-            await ensureDistBuilt({ force: opts.npmBuild === true, build: () => run("npm", ["run", "build", "--silent"]) });
+            await ensureDistBuilt({ force: opts.npmBuild === true, dirs: ["sidecar"] });
         }
         if (!existsSync(path.join(REPO_ROOT, "dist", "sidecar"))) {
             throw new Error("dist/sidecar is missing: run `npm run build` first");

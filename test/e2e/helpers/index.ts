@@ -7,4 +7,3 @@ export * from "./run";
 export * from "./probes";
 export * from "./testCa";
 export * from "./fakeUpstreams";
-export * from "./distBuild";

@@ -26,6 +26,7 @@ import path from "node:path";
 import { docker } from "./engine";
 import { buildDockerfileImage, buildToolsImage, REPO_ROOT } from "./images";
 import { mustSucceed, pulumiBinDir, type CommandResult } from "./pulumiCli";
+import { requireBuiltDist } from "../../helpers/dist";
 
 /** A slug no other run uses: `e2e-<hex>-<what>`, also the prefix of every Docker name it gets. */
 export function uniqueSlug(what: string): string {
@@ -69,9 +70,7 @@ export function linkNodeModules(dir: string): void {
         mkdirSync(path.dirname(link), { recursive: true });
         symlinkSync(target, link, "dir");
     }
-    if (!existsSync(path.join(REPO_ROOT, "dist", "components", "index.js"))) {
-        throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
-    }
+    requireBuiltDist();
 }
 
 /**

@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { ConstructRequest, ConstructResponse, GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
+import { requireBuiltDist } from "../../helpers/dist";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 
@@ -22,8 +23,10 @@ export function requirePluginLayout(): void {
     if (!fs.existsSync(path.join(ROOT, "PulumiPlugin.yaml"))) {
         problems.push("PulumiPlugin.yaml is missing");
     }
-    if (!fs.existsSync(path.join(ROOT, "dist/components/index.js"))) {
-        problems.push("dist/ is missing: run `npm run build` (npm test does it first)");
+    try {
+        requireBuiltDist();
+    } catch (err) {
+        problems.push((err as Error).message);
     }
     if (!fs.existsSync(path.join(ROOT, "index.ts"))) {
         problems.push("index.ts is missing at the package root (the analyzer's entry point; see docs/multi-language.md)");

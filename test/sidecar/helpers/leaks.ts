@@ -2,15 +2,15 @@
  * Token-leak scanning. Every fake token is registered when created; every response and every
  * line the proxy prints passes through `scan`, and each suite ends with `assertNoLeaks`.
  */
-import { randomBytes } from "crypto";
+import { fakeToken as freshToken } from "../../helpers/fakeTokens";
 
 const tokens: string[] = [];
 const leaks: string[] = [];
 let scannedBytes = 0;
 
-/** A fresh fake token, e.g. `fake-3f9a...`; never written to disk. */
-export function fakeToken(): string {
-    const token = `fake-${randomBytes(16).toString("hex")}`;
+/** A fresh fake token (test/helpers/fakeTokens.ts), registered for every later scan. */
+export function fakeToken(label = "sidecar"): string {
+    const token = freshToken(label);
     tokens.push(token);
     return token;
 }
@@ -19,9 +19,9 @@ export function fakeToken(): string {
 export function scan(data: string | Buffer, where: string): void {
     scannedBytes += data.length;
     const text = typeof data === "string" ? data : data.toString("latin1");
-    for (const token of tokens) {
-        if (text.includes(token)) leaks.push(`${where} contains token ${token.slice(0, 9)}...`);
-    }
+    tokens.forEach((token, i) => {
+        if (text.includes(token)) leaks.push(`${where} contains fake token #${i}`);
+    });
 }
 
 /** Scans a stream of chunks without holding it: keeps a tail as long as the longest token. */
