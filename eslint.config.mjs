@@ -2,17 +2,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "examples/**/sdks/"] },
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
-  {
-    files: ["**/*.js", "**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly", process: "readonly", __dirname: "readonly", console: "readonly" } },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
-  },
-  {
-    rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    { ignores: ["dist/", "node_modules/", "coverage/", "examples/**/sdks/"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommended,
+    {
+        files: ["**/*.js", "**/*.cjs"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { module: "writable", require: "readonly", process: "readonly", __dirname: "readonly", console: "readonly" },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     },
-  },
+    {
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+        },
+    },
 );

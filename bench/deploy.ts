@@ -53,7 +53,10 @@ function parseOptions(argv: string[]): Options {
             if (v === undefined) throw new Error(`${arg} needs a value`);
             return v;
         };
-        if (arg === "--bottles") opts.counts = value().split(",").map((s) => Number.parseInt(s, 10));
+        if (arg === "--bottles")
+            opts.counts = value()
+                .split(",")
+                .map((s) => Number.parseInt(s, 10));
         else if (arg === "--reps") opts.reps = Number.parseInt(value(), 10);
         else if (arg === "--image") opts.image = value();
         else if (arg === "--json") opts.json = value();
@@ -62,7 +65,8 @@ function parseOptions(argv: string[]): Options {
         else if (arg === "--concurrent-raw") opts.concurrentRaw = true;
         else throw new Error(`unknown argument ${arg}`);
     }
-    if (opts.counts.some((n) => !Number.isInteger(n) || n < 1) || !(opts.reps >= 1)) throw new Error("--bottles and --reps take positive integers");
+    if (opts.counts.some((n) => !Number.isInteger(n) || n < 1) || !(opts.reps >= 1))
+        throw new Error("--bottles and --reps take positive integers");
     // The other counts' ratios are against one bottle, so one bottle is always measured.
     opts.counts = [...new Set([1, ...opts.counts])].sort((a, b) => a - b);
     return opts;
@@ -104,9 +108,14 @@ function pulumiBinDir(): string {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
         if (dir && existsSync(path.join(dir, "pulumi"))) return dir;
     }
-    const r = spawnSync("bash", [path.join(REPO, ".ci", "pulumi-engine.sh")], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const r = spawnSync("bash", [path.join(REPO, ".ci", "pulumi-engine.sh")], {
+        cwd: REPO,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     const last = r.stdout.trim().split("\n").pop();
-    if (r.status !== 0 || !last || !existsSync(path.join(last, "pulumi"))) throw new Error("no Pulumi CLI: bash .ci/pulumi-engine.sh failed");
+    if (r.status !== 0 || !last || !existsSync(path.join(last, "pulumi")))
+        throw new Error("no Pulumi CLI: bash .ci/pulumi-engine.sh failed");
     return last;
 }
 
@@ -156,7 +165,12 @@ class DockerEvents {
             this.buffer = lines.pop() ?? "";
             for (const line of lines) {
                 try {
-                    const e = JSON.parse(line) as { Type: string; Action: string; Actor: { Attributes: Record<string, string> }; timeNano: number };
+                    const e = JSON.parse(line) as {
+                        Type: string;
+                        Action: string;
+                        Actor: { Attributes: Record<string, string> };
+                        timeNano: number;
+                    };
                     this.events.push({ type: e.Type, action: e.Action, name: e.Actor.Attributes.name ?? "", ms: e.timeNano / 1e6 });
                 } catch {
                     // A partial or foreign line: not ours to time.
@@ -221,7 +235,10 @@ class Bench {
     private readonly env: NodeJS.ProcessEnv;
     private counter = 0;
 
-    constructor(binDir: string, private readonly image: string) {
+    constructor(
+        binDir: string,
+        private readonly image: string,
+    ) {
         mkdirSync(path.join(this.dir, "state"));
         this.env = {
             ...process.env,
@@ -241,7 +258,14 @@ class Bench {
         const slug = `bench-${this.runId}-${i}`;
         const manifest = path.join(this.dir, `${slug}.yaml`);
         writeFileSync(manifest, `name: ${slug}\ntokens:\n  - Kind: anthropic\n    TokenRef: BENCH_ANTHROPIC\n`);
-        const bottle = { stack: slug, slug, manifest, configFile: path.join(REPO, "stacks", `Pulumi.${slug}.yaml`), created: false, destroyed: false };
+        const bottle = {
+            stack: slug,
+            slug,
+            manifest,
+            configFile: path.join(REPO, "stacks", `Pulumi.${slug}.yaml`),
+            created: false,
+            destroyed: false,
+        };
         this.bottles.push(bottle);
         return bottle;
     }
@@ -270,9 +294,17 @@ class Bench {
         b.created = true;
         const r =
             mode === "driver"
-                ? await run("npm", ["run", "-s", "bottle", "--", "up", b.manifest, "--stack", b.stack, "--slug", b.slug, "--image", this.image], this.env)
+                ? await run(
+                      "npm",
+                      ["run", "-s", "bottle", "--", "up", b.manifest, "--stack", b.stack, "--slug", b.slug, "--image", this.image],
+                      this.env,
+                  )
                 : // --skip-preview: what the Automation API's up does too (a preview would run the program twice).
-                  await this.pulumi(["up", "--yes", "--skip-preview", "-s", b.stack], undefined, mode === "raw-ts" ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {});
+                  await this.pulumi(
+                      ["up", "--yes", "--skip-preview", "-s", b.stack],
+                      undefined,
+                      mode === "raw-ts" ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {},
+                  );
         const m: Measurement = { scenario, mode, bottle: b.slug, ok: r.code === 0, wallMs: r.ms };
         this.results.push(m);
         if (r.code !== 0) {
@@ -305,7 +337,8 @@ class Bench {
         const d = await this.pulumi(["destroy", "--yes", "--skip-preview", "-s", b.stack]);
         if (d.code !== 0) log(`destroy of ${b.stack} exited ${d.code}: ${d.stderr.slice(0, 500)}`);
         const rm = await this.pulumi(["stack", "rm", "--yes", "--force", "-s", b.stack], 60_000);
-        if (rm.code !== 0 && !/no stack named/i.test(rm.stderr)) log(`stack rm of ${b.stack} exited ${rm.code}: ${rm.stderr.slice(0, 300)}`);
+        if (rm.code !== 0 && !/no stack named/i.test(rm.stderr))
+            log(`stack rm of ${b.stack} exited ${rm.code}: ${rm.stderr.slice(0, 300)}`);
         rmSync(b.configFile, { force: true });
         b.destroyed = true;
     }
@@ -322,9 +355,13 @@ class Bench {
         }
         // A destroy that failed leaves Docker objects; the run id makes their names ours alone.
         const prefix = `bench-${this.runId}-`;
-        const containers = sh("docker", ["ps", "-aq", "--filter", `name=${prefix}`]).split("\n").filter(Boolean);
+        const containers = sh("docker", ["ps", "-aq", "--filter", `name=${prefix}`])
+            .split("\n")
+            .filter(Boolean);
         if (containers.length > 0) spawnSync("docker", ["rm", "-f", ...containers], { stdio: "ignore" });
-        const networks = sh("docker", ["network", "ls", "-q", "--filter", `name=${prefix}`]).split("\n").filter(Boolean);
+        const networks = sh("docker", ["network", "ls", "-q", "--filter", `name=${prefix}`])
+            .split("\n")
+            .filter(Boolean);
         if (networks.length > 0) spawnSync("docker", ["network", "rm", ...networks], { stdio: "ignore" });
         this.docker.stop();
         rmSync(this.dir, { recursive: true, force: true });
@@ -435,10 +472,14 @@ async function main(): Promise<void> {
     }
     const probeDelay = median(ok.map((m) => m.probeDelayMs ?? NaN).filter((x) => !Number.isNaN(x)));
     const startup = median(of("1 bottle").map((m) => m.startupMs ?? NaN));
-    out.push(`  startup (command start to first network) ${sec(startup)} s; health-check wait (start to first probe) ${sec(probeDelay)} s = ${((probeDelay / one) * 100).toFixed(0)}% of the driver's up`);
+    out.push(
+        `  startup (command start to first network) ${sec(startup)} s; health-check wait (start to first probe) ${sec(probeDelay)} s = ${((probeDelay / one) * 100).toFixed(0)}% of the driver's up`,
+    );
     for (const t of totals) {
         const rows = of(t.scenario, t.scenario.endsWith(" raw") ? "raw" : "driver");
-        out.push(`${t.scenario}: total ${sec(t.ms)} s = ${(t.ms / one).toFixed(2)}× one bottle; per bottle median ${sec(median(rows.map((m) => m.wallMs)))} s, max ${sec(Math.max(...rows.map((m) => m.wallMs)))} s`);
+        out.push(
+            `${t.scenario}: total ${sec(t.ms)} s = ${(t.ms / one).toFixed(2)}× one bottle; per bottle median ${sec(median(rows.map((m) => m.wallMs)))} s, max ${sec(Math.max(...rows.map((m) => m.wallMs)))} s`,
+        );
     }
     for (const n of opts.counts.filter((c) => c > 1)) {
         const c = totals.find((t) => t.scenario === `${n} concurrent`);

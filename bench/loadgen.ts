@@ -58,7 +58,12 @@ export async function requestLoad(ep: Endpoint, connections: number, total: numb
     let errors = 0;
     let firstError: string | undefined;
     const deadline = performance.now() + maxMs;
-    const headers = { ...ep.headers, "content-type": "application/json", "content-length": String(SMALL_BODY.length), host: `127.0.0.1:${ep.port}` };
+    const headers = {
+        ...ep.headers,
+        "content-type": "application/json",
+        "content-length": String(SMALL_BODY.length),
+        host: `127.0.0.1:${ep.port}`,
+    };
     const path = `${ep.base}/small`;
 
     const one = (): Promise<void> =>
@@ -213,7 +218,13 @@ export interface EventStreamResult {
 }
 
 /** One event stream of `events` events, `intervalMs` apart, over `agent` (keep-alive). */
-export function eventStream(ep: Endpoint, agent: http.Agent, events: number, intervalMs: number, maxMs: number): Promise<EventStreamResult> {
+export function eventStream(
+    ep: Endpoint,
+    agent: http.Agent,
+    events: number,
+    intervalMs: number,
+    maxMs: number,
+): Promise<EventStreamResult> {
     return new Promise((resolveSse, reject) => {
         const start = performance.now();
         let firstEventMs = NaN;

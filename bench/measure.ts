@@ -68,7 +68,9 @@ export async function requestsAndEvents(opts: Options, targets: Target[], result
         for (const t of targets) running.set(t.name, await t.start());
         const ep = (t: Target): Endpoint => t.endpoint(running.get(t.name)!.port);
         if (opts.only.has("requests")) {
-            log(`requests: ${opts.rounds} rounds of ${opts.requestsPerRound} small JSON POSTs per target at ${opts.connections} connections, then ${opts.unloadedRequests} at 1`);
+            log(
+                `requests: ${opts.rounds} rounds of ${opts.requestsPerRound} small JSON POSTs per target at ${opts.connections} connections, then ${opts.unloadedRequests} at 1`,
+            );
             for (const t of targets) {
                 const warm = await requestLoad(ep(t), opts.connections, opts.warmupRequests, 30_000);
                 if (warm.errors > 0) throw new Error(`${t.name}: ${warm.errors} failed requests in warm-up: ${warm.firstError}`);
@@ -97,7 +99,9 @@ export async function requestsAndEvents(opts: Options, targets: Target[], result
             for (const t of targets) results.get(t.name)!.requestRss = peakRss(running.get(t.name)!.pids()) || undefined;
         }
         if (opts.only.has("sse")) {
-            log(`events: ${opts.rounds} rounds of ${opts.sseStreams} streams per target, ${opts.sseEvents} events ${opts.sseIntervalMs} ms apart`);
+            log(
+                `events: ${opts.rounds} rounds of ${opts.sseStreams} streams per target, ${opts.sseEvents} events ${opts.sseIntervalMs} ms apart`,
+            );
             const agents = new Map(targets.map((t) => [t.name, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
             for (const t of targets) await eventStream(ep(t), agents.get(t.name)!, opts.sseEvents, opts.sseIntervalMs, 10_000);
             for (let r = 0; r < opts.rounds; r++) {
@@ -117,7 +121,12 @@ export async function requestsAndEvents(opts: Options, targets: Target[], result
 }
 
 /** One stream per target per round, each through a fresh proxy process (its VmHWM is the stream's). */
-export async function streams(opts: Options, targets: Target[], results: Map<TargetName, TargetResult>, kind: "upload" | "download"): Promise<void> {
+export async function streams(
+    opts: Options,
+    targets: Target[],
+    results: Map<TargetName, TargetResult>,
+    kind: "upload" | "download",
+): Promise<void> {
     log(`${kind}: ${opts.streamRounds} round(s) of ${opts.streamBytes / MiB} MiB per target, each through a fresh proxy process`);
     const maxMs = Math.max(60_000, (opts.streamBytes / 20e6) * 1000); // gives up below 20 MB/s
     for (let r = 0; r < opts.streamRounds; r++) {

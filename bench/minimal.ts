@@ -34,7 +34,10 @@ const server = http.createServer((req, res) => {
     const up = http.request(
         { agent, hostname: target.hostname, port: target.port, method: req.method, path: url.slice(base.length), headers, setHost: false },
         (upRes) => {
-            res.writeHead(upRes.statusCode ?? 502, upRes.rawHeaders.filter((_, i, a) => (i % 2 ? a[i - 1] : a[i]).toLowerCase() !== "connection"));
+            res.writeHead(
+                upRes.statusCode ?? 502,
+                upRes.rawHeaders.filter((_, i, a) => (i % 2 ? a[i - 1] : a[i]).toLowerCase() !== "connection"),
+            );
             upRes.pipe(res);
         },
     );

@@ -44,7 +44,8 @@ function timed(cmd: string, args: string[], capture = false, env: Record<string,
         child.once("close", (code) => {
             clearTimeout(timer);
             const ms = performance.now() - start;
-            if (code !== 0 || outBytes === 0) return reject(new Error(`${cmd} ${args.join(" ")} failed (${code}): ${stderr.slice(0, 800)}`));
+            if (code !== 0 || outBytes === 0)
+                return reject(new Error(`${cmd} ${args.join(" ")} failed (${code}): ${stderr.slice(0, 800)}`));
             resolveRun({ ms, stdout });
         });
     });
@@ -77,7 +78,11 @@ function planModuleAt(ref: string, dir: string): string | undefined {
     const home = join(REPO, "cli/plan");
     let source: string;
     try {
-        source = execFileSync("git", ["show", `${ref}:cli/plan/evaluate.ts`], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+        source = execFileSync("git", ["show", `${ref}:cli/plan/evaluate.ts`], {
+            cwd: REPO,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+        });
     } catch {
         return undefined;
     }

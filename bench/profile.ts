@@ -71,7 +71,9 @@ async function main(): Promise<void> {
         if (workload === "requests") {
             await requestLoad(ep, 50, 3_000, 30_000); // warm-up
             const r = await requestLoad(ep, 50, 30_000, 60_000);
-            process.stderr.write(`${target}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors\n`);
+            process.stderr.write(
+                `${target}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors\n`,
+            );
         } else {
             const r = workload === "upload" ? await upload(ep, 256 * 1024 * 1024, 120_000) : await download(ep, 256 * 1024 * 1024, 120_000);
             process.stderr.write(`${target}: ${workload} ${r.mbps.toFixed(0)} MB/s\n`);

@@ -89,7 +89,23 @@ function renderTargets(s: Summary[], direct: Summary, cred: Summary, others: Sum
     let out = "";
     out += `## Results\n\nMedians over rounds. RSS: peak (VmHWM) of the proxy process(es), largest over rounds; nginx counts master and worker. CPU: the proxy's user + system time per request at 50 connections.\n\n`;
     out += table(
-        ["target", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "p50 ms @1", "p99 ms @1", "errors", "RSS req MB", "upload MB/s", "upload RSS MB", "download MB/s", "download RSS MB", "SSE first ms", "SSE total ms"],
+        [
+            "target",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "CPU µs/req",
+            "p50 ms @1",
+            "p99 ms @1",
+            "errors",
+            "RSS req MB",
+            "upload MB/s",
+            "upload RSS MB",
+            "download MB/s",
+            "download RSS MB",
+            "SSE first ms",
+            "SSE total ms",
+        ],
         s.map((x) => [
             x.name,
             fmt(x.rps),
@@ -186,16 +202,23 @@ function renderPlan(plan: PlanTimes | undefined): string {
 function renderChecks(s: Summary[], direct: Summary, cred: Summary, plan: PlanTimes | undefined): string {
     const by = (name: TargetName): Summary | undefined => s.find((x) => x.name === name);
     let out = `\n## Targets\n\n`;
-    const check = (ok: boolean | undefined, text: string): string => `- ${ok === undefined ? "n/a" : ok ? "met" : "**not met**"}: ${text}\n`;
+    const check = (ok: boolean | undefined, text: string): string =>
+        `- ${ok === undefined ? "n/a" : ok ? "met" : "**not met**"}: ${text}\n`;
     const hp = by("http-proxy");
     const hp3 = by("http-proxy-3");
     const ng = by("nginx");
     if (Number.isFinite(cred.rps)) {
         if (hp) out += check(cred.rps >= 1.25 * hp.rps, `req/s ≥ 1.25× http-proxy: ${fmt(cred.rps / hp.rps, 2)}×`);
         if (hp3) out += check(cred.rps >= 1.25 * hp3.rps, `req/s ≥ 1.25× http-proxy-3: ${fmt(cred.rps / hp3.rps, 2)}×`);
-        out += check(ng ? cred.rps >= 0.6 * ng.rps : undefined, `req/s ≥ 0.6× single-worker nginx: ${ng ? `${fmt(cred.rps / ng.rps, 2)}×` : "nginx not run"}`);
+        out += check(
+            ng ? cred.rps >= 0.6 * ng.rps : undefined,
+            `req/s ≥ 0.6× single-worker nginx: ${ng ? `${fmt(cred.rps / ng.rps, 2)}×` : "nginx not run"}`,
+        );
         out += check(cred.p50 - direct.p50 < 1, `p50 overhead over direct < 1 ms at 50 connections: ${fmt(cred.p50 - direct.p50, 2)} ms`);
-        out += check(cred.p50one - direct.p50one < 1, `p50 overhead over direct < 1 ms at 1 connection: ${fmt(cred.p50one - direct.p50one, 3)} ms`);
+        out += check(
+            cred.p50one - direct.p50one < 1,
+            `p50 overhead over direct < 1 ms at 1 connection: ${fmt(cred.p50one - direct.p50one, 3)} ms`,
+        );
         out += check(cred.errors === 0, `no failed requests: ${cred.errors}`);
     }
     if (Number.isFinite(cred.up) && Number.isFinite(cred.down)) {
@@ -205,7 +228,10 @@ function renderChecks(s: Summary[], direct: Summary, cred: Summary, plan: PlanTi
         out += check(rss < 80e6, `peak RSS while streaming < 80 MB: ${mb(rss)} MB`);
     }
     if (Number.isFinite(cred.sseFirst)) {
-        out += check(cred.sseFirst - direct.sseFirst <= 2, `SSE first event within 2 ms of direct: +${fmt(cred.sseFirst - direct.sseFirst, 2)} ms`);
+        out += check(
+            cred.sseFirst - direct.sseFirst <= 2,
+            `SSE first event within 2 ms of direct: +${fmt(cred.sseFirst - direct.sseFirst, 2)} ms`,
+        );
     }
     if (plan) {
         const last = plan.sizes.length - 1;
@@ -223,4 +249,3 @@ function pkgVersion(name: string): string {
         return "not installed";
     }
 }
-

@@ -81,7 +81,10 @@ function machine(): Record<string, string> {
         cpu,
         memory: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
         kernel: os.release(),
-        load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+        load: os
+            .loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" "),
     };
 }
 
@@ -112,7 +115,11 @@ async function main(): Promise<void> {
     ];
     for (const ref of opts.compare) {
         const main = compileSidecarAt(ref);
-        targets.push({ name: `cred-proxy@${ref}`, start: () => startCredProxy(upstream.port, "Bearer", token, [], main), endpoint: proxied });
+        targets.push({
+            name: `cred-proxy@${ref}`,
+            start: () => startCredProxy(upstream.port, "Bearer", token, [], main),
+            endpoint: proxied,
+        });
     }
     targets.push(
         { name: "http-proxy", start: () => startPeer("http-proxy", upstream.port, auth), endpoint: proxied },

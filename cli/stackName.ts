@@ -24,7 +24,9 @@ export function bottleSlug(bottle: ValidatedManifest, manifestFile: string, expl
     }
     if (bottle.name !== undefined) {
         if (typeof bottle.name !== "string" || !SLUG_PATTERN.test(bottle.name)) {
-            throw new CliError(`${manifestFile}: name cannot be used as the bottle's slug: it must be ${SLUG_RULE}; fix it, or pass --slug`);
+            throw new CliError(
+                `${manifestFile}: name cannot be used as the bottle's slug: it must be ${SLUG_RULE}; fix it, or pass --slug`,
+            );
         }
         return bottle.name;
     }

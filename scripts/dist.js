@@ -64,7 +64,10 @@ function orphanOutputs(root, dirs = SOURCE_DIRS) {
 
 /** Why dist/ is not the build of the sources (stale or orphaned files), or an empty list. */
 function distProblems(root, dirs = SOURCE_DIRS) {
-    return [...staleSources(root, dirs).map((f) => `${f} changed since the last build`), ...orphanOutputs(root, dirs).map((f) => `${f} has no source`)];
+    return [
+        ...staleSources(root, dirs).map((f) => `${f} changed since the last build`),
+        ...orphanOutputs(root, dirs).map((f) => `${f} has no source`),
+    ];
 }
 
 /** Removes the orphaned outputs, then compiles; true when tsc succeeded. */

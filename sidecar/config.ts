@@ -113,11 +113,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<Recor
  * Builds the full configuration: settings, routes file, token values. `memoryLimit` (the
  * container's, read from its cgroup by default) sizes the default connection limit.
  */
-export function loadConfig(
-    argv: string[],
-    env: NodeJS.ProcessEnv,
-    memoryLimit: number | undefined = containerMemoryLimit(),
-): ProxyConfig {
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, memoryLimit: number | undefined = containerMemoryLimit()): ProxyConfig {
     const raw = parseArgs(argv, env);
     const host = raw.host;
     if (host !== undefined && !/^[\x21-\x7e]+$/.test(host)) {
@@ -134,9 +130,7 @@ export function loadConfig(
         drainTimeoutMs: duration(raw.drain, "drain timeout", DEFAULT_DRAIN_TIMEOUT_MS),
         agentTimeoutMs: duration(raw.agent, "agent timeout", DEFAULT_AGENT_TIMEOUT_MS),
         maxConnections:
-            raw.connections === undefined
-                ? defaultMaxConnections(memoryLimit)
-                : integer(raw.connections, "max connections", 1, 1_000_000),
+            raw.connections === undefined ? defaultMaxConnections(memoryLimit) : integer(raw.connections, "max connections", 1, 1_000_000),
         expectContinueTimeoutMs: 1_000,
     };
 }

@@ -88,7 +88,12 @@ export class Exchange implements Stallable, TransportExchange {
         }
         if (!this.expectContinue) this.bodyAwaited = true;
         if (!this.expectContinue && small) {
-            collectBody(this.req, facts.bodyLength!, (n) => (this.rec.bytesIn += n), (body) => forwardWhole(this, body));
+            collectBody(
+                this.req,
+                facts.bodyLength!,
+                (n) => (this.rec.bytesIn += n),
+                (body) => forwardWhole(this, body),
+            );
         } else {
             // Node parsed and de-chunked the agent's body; say so explicitly, or Node would send a
             // GET body unframed and the upstream would read it as a second request.

@@ -56,9 +56,7 @@ export function useBaselineWasmCompiler(): void {
  * The memory limit of the container the server runs in, in bytes, or undefined when there is
  * none (or no cgroup to ask). cgroup v2 says `max` for none; v1 says a number near 2^63.
  */
-export function containerMemoryLimit(
-    read: (file: string) => string = (file) => readFileSync(file, "utf8"),
-): number | undefined {
+export function containerMemoryLimit(read: (file: string) => string = (file) => readFileSync(file, "utf8")): number | undefined {
     for (const file of ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) {
         let text: string;
         try {

@@ -26,13 +26,7 @@ function errorBody(type: ErrorType, message: string): string {
  * Sends a JSON error and closes the connection afterwards: an unread request body (maybe
  * gigabytes) is not worth draining, and a refused client has nothing more to say.
  */
-export function sendError(
-    res: ServerResponse,
-    status: number,
-    type: ErrorType,
-    message: string,
-    extra: Record<string, string> = {},
-): void {
+export function sendError(res: ServerResponse, status: number, type: ErrorType, message: string, extra: Record<string, string> = {}): void {
     if (res.headersSent) {
         // Too late for a status: cut the response so the agent cannot take it as complete.
         res.destroy();

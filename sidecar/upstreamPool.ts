@@ -58,10 +58,7 @@ export class UpstreamPool {
             };
             // rejectUnauthorized is set explicitly so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the
             // environment cannot switch verification off. CAs: Node's bundle plus NODE_EXTRA_CA_CERTS.
-            agent =
-                upstream.protocol === "https:"
-                    ? new https.Agent({ ...options, rejectUnauthorized: true })
-                    : new http.Agent(options);
+            agent = upstream.protocol === "https:" ? new https.Agent({ ...options, rejectUnauthorized: true }) : new http.Agent(options);
             this.agents.set(upstream.origin, agent);
         }
         return agent;

@@ -34,7 +34,9 @@ export function readBottleStackConfig(config = new pulumi.Config("cred-proxy")):
     const tokenValues: Record<string, pulumi.Input<string>> = {};
     for (const [ref, value] of Object.entries(tokens)) {
         if (typeof value !== "string") {
-            throw new pulumi.RunError(`cred-proxy:tokens.${ref} must be a string; set it with pulumi config set --secret --path 'tokens.${ref}'`);
+            throw new pulumi.RunError(
+                `cred-proxy:tokens.${ref} must be a string; set it with pulumi config set --secret --path 'tokens.${ref}'`,
+            );
         }
         tokenValues[ref] = pulumi.secret(value);
     }

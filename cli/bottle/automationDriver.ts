@@ -32,10 +32,14 @@ export const automationDriver: BottleDriver = {
         const creates = run.operation === "preview" || run.operation === "up";
         let stack: Stack;
         try {
-            stack = creates ? await auto.LocalWorkspace.createOrSelectStack(args, options) : await auto.LocalWorkspace.selectStack(args, options);
+            stack = creates
+                ? await auto.LocalWorkspace.createOrSelectStack(args, options)
+                : await auto.LocalWorkspace.selectStack(args, options);
         } catch (err) {
             if (err instanceof auto.StackNotFoundError) {
-                throw new CliError(`there is no stack ${run.stackName} on ${run.backend.url}: nothing to ${run.operation === "destroy" ? "destroy" : "show"}`);
+                throw new CliError(
+                    `there is no stack ${run.stackName} on ${run.backend.url}: nothing to ${run.operation === "destroy" ? "destroy" : "show"}`,
+                );
             }
             throw pulumiFailure(`selecting stack ${run.stackName}`, err);
         }
@@ -79,8 +83,12 @@ export const automationDriver: BottleDriver = {
                     const started = Date.now();
                     await stack.up(streaming);
                     const outputs = await stack.outputs();
-                    io.out(`\nThe bottle's proxy ${String(outputs.containerName?.value)} is up and healthy (pulumi up took ${((Date.now() - started) / 1000).toFixed(1)} s).\n`);
-                    io.out(`The agent container joins network ${String(outputs.internalNetworkName?.value)} only, with this environment:\n`);
+                    io.out(
+                        `\nThe bottle's proxy ${String(outputs.containerName?.value)} is up and healthy (pulumi up took ${((Date.now() - started) / 1000).toFixed(1)} s).\n`,
+                    );
+                    io.out(
+                        `The agent container joins network ${String(outputs.internalNetworkName?.value)} only, with this environment:\n`,
+                    );
                     for (const [key, value] of Object.entries((outputs.agentEnvironment?.value ?? {}) as Record<string, string>)) {
                         io.out(`  ${key}=${value}\n`);
                     }
@@ -96,7 +104,9 @@ export const automationDriver: BottleDriver = {
             }
         } catch (err) {
             // Pulumi has printed its diagnostics already (streamed above); say only what failed.
-            throw new CliError(`pulumi ${run.operation} failed for stack ${run.stackName}${err instanceof auto.CommandError ? "; see its output above" : `: ${firstLine(err)}`}`);
+            throw new CliError(
+                `pulumi ${run.operation} failed for stack ${run.stackName}${err instanceof auto.CommandError ? "; see its output above" : `: ${firstLine(err)}`}`,
+            );
         } finally {
             process.off("SIGINT", interrupt);
         }

@@ -3,7 +3,15 @@ import { optionValue, parseArgs, parsePort, type OptionSpec } from "../args";
 import { errorMessage, exitCodeOf, UsageError, type CommandIO } from "../errors";
 import { invocationDir, projectRelative } from "../project";
 import { placeholderWarning, provideEngine, provideImage } from "./provision";
-import { BOTTLE_OPERATIONS, prepareBottleRun, type BottleDriver, type BottleOperation, type BottleRequest, type BottleRun, type PrepareContext } from "./run";
+import {
+    BOTTLE_OPERATIONS,
+    prepareBottleRun,
+    type BottleDriver,
+    type BottleOperation,
+    type BottleRequest,
+    type BottleRun,
+    type PrepareContext,
+} from "./run";
 
 export const BOTTLE_USAGE = `Usage:
   cred-proxy-bottle preview|up|destroy|outputs <manifest> [--stack NAME] [--image IMAGE] [--slug SLUG] [--port PORT] [--placeholder-tokens]
@@ -33,7 +41,14 @@ stack's config (stacks/Pulumi.<stack>.yaml) from the manifest and flags, and nee
 the manifest names in the environment or as a \`tokens.<TokenRef>\` config secret of the stack.
 `;
 
-const OPTIONS: OptionSpec = { stack: "value", slug: "value", image: "value", port: "value", "placeholder-tokens": "switch", help: "switch" };
+const OPTIONS: OptionSpec = {
+    stack: "value",
+    slug: "value",
+    image: "value",
+    port: "value",
+    "placeholder-tokens": "switch",
+    help: "switch",
+};
 
 /** Reads the command line; "help" when usage was asked for. Paths resolve against `baseDir`. */
 export function parseBottleArgs(argv: ReadonlyArray<string>, baseDir: string, projectDir: string): BottleRequest | "help" {
@@ -77,7 +92,11 @@ export function parseBottleArgs(argv: ReadonlyArray<string>, baseDir: string, pr
 
 /** What the command provides when it is missing: the Pulumi CLI (returns the new env) and the proxy image. */
 export interface Provisioner {
-    engine(env: Readonly<Record<string, string | undefined>>, projectDir: string, io: CommandIO): Readonly<Record<string, string | undefined>>;
+    engine(
+        env: Readonly<Record<string, string | undefined>>,
+        projectDir: string,
+        io: CommandIO,
+    ): Readonly<Record<string, string | undefined>>;
     image(image: string, env: Readonly<Record<string, string | undefined>>, projectDir: string, io: CommandIO): void;
 }
 

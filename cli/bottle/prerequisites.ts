@@ -89,7 +89,13 @@ export function backendFor(env: Env, projectDir: string): Backend {
         return { url: configured };
     }
     const localDir = path.join(projectDir, DEFAULT_STATE_DIR);
-    return { url: `file://${localDir.split(path.sep).join("/").replace(/^([A-Za-z]:)/, "/$1")}`, localDir };
+    return {
+        url: `file://${localDir
+            .split(path.sep)
+            .join("/")
+            .replace(/^([A-Za-z]:)/, "/$1")}`,
+        localDir,
+    };
 }
 
 /**
@@ -133,7 +139,9 @@ export function tokenProblems(
     unsetHint = "",
 ): string[] {
     // The program takes a stored config secret over the environment; only the others are read here.
-    const fromEnv = Object.fromEntries(Object.entries(credProxyTokenEnvMap(credProxyRoutes(manifest))).filter(([, ref]) => !configTokenRefs.has(ref)));
+    const fromEnv = Object.fromEntries(
+        Object.entries(credProxyTokenEnvMap(credProxyRoutes(manifest))).filter(([, ref]) => !configTokenRefs.has(ref)),
+    );
     const whenUnset = (ref: string) =>
         `export it, or store it in the stack with \`pulumi config set --secret --path 'tokens.${ref}' --stack ${stackName}\`, or remove the token entry${unsetHint}`;
     try {

@@ -29,7 +29,9 @@ export function provideEngine(env: Env, projectDir: string, io: CommandIO): Env 
     if (!fs.existsSync(script)) {
         return env; // the missing CLI is reported with the install hint
     }
-    io.err(`No Pulumi CLI found: providing one with ${ENGINE_SCRIPT} (reused from its cache when built before; a cold build from Go modules takes about 14 minutes on 2 cores)\n`);
+    io.err(
+        `No Pulumi CLI found: providing one with ${ENGINE_SCRIPT} (reused from its cache when built before; a cold build from Go modules takes about 14 minutes on 2 cores)\n`,
+    );
     const started = Date.now();
     const r = spawnSync("bash", [script], { cwd: projectDir, env: { ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     const dir = r.stdout?.trim().split("\n").pop();
@@ -88,7 +90,19 @@ export function provideImage(image: string, env: Env, projectDir: string, io: Co
         throw new CliError("sidecar/build-offline-base.sh could not make the base image (see above)");
     }
     const built = docker(
-        ["build", "-q", "--label", BUILT_BY_LABEL, "--build-arg", `BASE_IMAGE=${baseImage}`, "-f", "sidecar/Dockerfile", "-t", DEFAULT_IMAGE, "."],
+        [
+            "build",
+            "-q",
+            "--label",
+            BUILT_BY_LABEL,
+            "--build-arg",
+            `BASE_IMAGE=${baseImage}`,
+            "-f",
+            "sidecar/Dockerfile",
+            "-t",
+            DEFAULT_IMAGE,
+            ".",
+        ],
         env,
         { cwd: projectDir, inherit: true },
     );

@@ -4,7 +4,15 @@ import { loadManifest } from "../manifestFile";
 import { projectRelative, readPulumiProject } from "../project";
 import { bottleSlug, stackNameFor } from "../stackName";
 import type { CommandIO } from "../errors";
-import { backendFor, findPulumiCli, missingCliProblem, passphraseProblem, tokenProblems, type Backend, type PulumiCli } from "./prerequisites";
+import {
+    backendFor,
+    findPulumiCli,
+    missingCliProblem,
+    passphraseProblem,
+    tokenProblems,
+    type Backend,
+    type PulumiCli,
+} from "./prerequisites";
 import { placeholderToken } from "./provision";
 import { planConfigChanges, readStackConfigFile, stackConfigPath, type ConfigPlan } from "./stackConfig";
 
@@ -117,4 +125,3 @@ export function prepareBottleRun(request: BottleRequest, ctx: PrepareContext): B
 export interface BottleDriver {
     run(run: BottleRun, io: CommandIO): Promise<number>;
 }
-

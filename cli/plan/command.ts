@@ -70,7 +70,9 @@ async function planCommand(argv: ReadonlyArray<string>, ctx: PlanCommandContext)
         }
         const extra = args.positionals.length > 0 || ["json", "image", "slug", "port"].some((o) => o in args.options);
         if (extra) {
-            throw new UsageError(`--${update ? "update" : "check"}-snapshots plans every example bottle with its defaults; it takes no manifest or other options`);
+            throw new UsageError(
+                `--${update ? "update" : "check"}-snapshots plans every example bottle with its defaults; it takes no manifest or other options`,
+            );
         }
         return update ? runUpdate(ctx) : runCheck(ctx);
     }

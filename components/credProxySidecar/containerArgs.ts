@@ -58,10 +58,7 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
         labels: bottleLabels(valid.slug),
-        networksAdvanced: [
-            { name: inputs.internalNetworkName, aliases: [PROXY_ALIAS] },
-            { name: inputs.egressNetworkName },
-        ],
+        networksAdvanced: [{ name: inputs.internalNetworkName, aliases: [PROXY_ALIAS] }, { name: inputs.egressNetworkName }],
         uploads: [
             {
                 file: DEFAULT_ROUTES_PATH,

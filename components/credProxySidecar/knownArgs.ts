@@ -46,7 +46,10 @@ export function checkKnownArgs(resourceName: string, args: CredProxySidecarArgs)
 
 function findDeferred(value: unknown, path: string, issues: ManifestIssue[]): void {
     if (pulumi.Output.isInstance(value)) {
-        issues.push({ path, message: `is an output (another resource's output, a secret, or a value unknown in a preview); it ${KNOWN_NOW}` });
+        issues.push({
+            path,
+            message: `is an output (another resource's output, a secret, or a value unknown in a preview); it ${KNOWN_NOW}`,
+        });
     } else if (pulumi.isUnknown(value)) {
         issues.push({ path, message: `is unknown (a value computed during a preview); it ${KNOWN_NOW}` });
     } else if (Array.isArray(value)) {

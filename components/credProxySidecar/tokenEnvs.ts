@@ -28,7 +28,8 @@ export function tokenEnvs(
             resourceName,
             stray.map((ref) => ({
                 path: `tokenValues.${ref}`,
-                message: "no token entry has this TokenRef; fix the key or the manifest (a misspelt key would fall back to the host environment)",
+                message:
+                    "no token entry has this TokenRef; fix the key or the manifest (a misspelt key would fall back to the host environment)",
             })),
         );
     }

@@ -24,8 +24,13 @@ export interface ValidatedArgs {
  * `pulumi up` prints the problems alone instead of a stack trace and the program's source.
  */
 export class CredProxySidecarArgsError extends pulumi.RunError {
-    constructor(readonly resourceName: string, readonly issues: ManifestIssue[]) {
-        super(`Invalid arguments for CredProxySidecar "${resourceName}":\n${issues.map((i) => `  - args.${i.path}: ${i.message}`).join("\n")}`);
+    constructor(
+        readonly resourceName: string,
+        readonly issues: ManifestIssue[],
+    ) {
+        super(
+            `Invalid arguments for CredProxySidecar "${resourceName}":\n${issues.map((i) => `  - args.${i.path}: ${i.message}`).join("\n")}`,
+        );
         this.name = "CredProxySidecarArgsError";
     }
 }
@@ -59,7 +64,10 @@ export function validateArgs(name: string, args: CredProxySidecarArgs): Validate
         issues.push(...err.issues.map((i) => ({ path: i.path ? `bottle.${i.path}` : "bottle", message: i.message })));
     }
     if (routes.length === 0 && !issues.some((i) => i.path.startsWith("bottle"))) {
-        issues.push({ path: "bottle.tokens", message: "declares no tokens, so there is nothing to proxy; add a token entry or leave the sidecar out" });
+        issues.push({
+            path: "bottle.tokens",
+            message: "declares no tokens, so there is nothing to proxy; add a token entry or leave the sidecar out",
+        });
     }
     if (issues.length > 0) {
         throw new CredProxySidecarArgsError(name, issues);

@@ -21,7 +21,12 @@ export function loadBottleManifest(file: string): ValidatedManifest {
         text = fs.readFileSync(file, "utf8");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        const reason = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : `cannot read the file (${code ?? "unknown error"})`;
+        const reason =
+            code === "ENOENT"
+                ? "file not found"
+                : code === "EISDIR"
+                  ? "is a directory, not a file"
+                  : `cannot read the file (${code ?? "unknown error"})`;
         throw fileError(file, reason);
     }
     const document = ext === ".json" ? parseJson(file, text) : parseYaml(file, text);

@@ -81,7 +81,10 @@ function routingFieldsOf(raw: unknown): RoutingFields | undefined {
  * Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts.
  * Returns each valid gitea entry's target too, by entry index: the Url is taken apart only here.
  */
-function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): { issues: ManifestIssue[]; giteaTargets: Map<number, GiteaTarget> } {
+function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): {
+    issues: ManifestIssue[];
+    giteaTargets: Map<number, GiteaTarget>;
+} {
     const issues: ManifestIssue[] = [];
     const giteaTargets = new Map<number, GiteaTarget>();
     const firstOfKind = new Map<string, number>();
@@ -98,7 +101,10 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): { 
             if (SINGLETON_KINDS.includes(entry.Kind)) {
                 const first = firstOfKind.get(entry.Kind);
                 if (first !== undefined) {
-                    issues.push({ path: at("Kind"), message: `a bottle holds at most one ${entry.Kind} token; tokens[${first}] is one already` });
+                    issues.push({
+                        path: at("Kind"),
+                        message: `a bottle holds at most one ${entry.Kind} token; tokens[${first}] is one already`,
+                    });
                 } else {
                     firstOfKind.set(entry.Kind, i);
                 }
@@ -109,7 +115,10 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): { 
             if (entry.badUrl) {
                 return;
             }
-            issues.push({ path: at("Url"), message: "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com" });
+            issues.push({
+                path: at("Url"),
+                message: "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com",
+            });
             return;
         }
         const target = parseGiteaUrl(entry.Url);
@@ -120,7 +129,10 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): { 
         giteaTargets.set(i, target);
         const first = firstOfGiteaHost.get(target.upstreamHost);
         if (first !== undefined) {
-            issues.push({ path: at("Url"), message: `gitea host ${target.upstreamHost} is already used by tokens[${first}]; gitea entries must name different hosts` });
+            issues.push({
+                path: at("Url"),
+                message: `gitea host ${target.upstreamHost} is already used by tokens[${first}]; gitea entries must name different hosts`,
+            });
         } else {
             firstOfGiteaHost.set(target.upstreamHost, i);
         }

@@ -57,7 +57,5 @@ export const tokenEntrySchema = z.strictObject({
 
 /** The document level: an object whose `tokens`, when present, is a list. */
 export const bottleShellSchema = z.looseObject({
-    tokens: z
-        .array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url? })" })
-        .optional(),
+    tokens: z.array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url? })" }).optional(),
 });

@@ -10,7 +10,9 @@ export interface TokenProblem {
 /** Token values that cannot be used. Lists every problem at once; never contains a value. */
 export class TokenResolutionError extends Error {
     constructor(readonly problems: TokenProblem[]) {
-        super(`Cannot resolve credential proxy tokens:\n${problems.map((p) => `  - ${p.tokenRef} (for ${p.slot}): ${p.message}`).join("\n")}`);
+        super(
+            `Cannot resolve credential proxy tokens:\n${problems.map((p) => `  - ${p.tokenRef} (for ${p.slot}): ${p.message}`).join("\n")}`,
+        );
         this.name = "TokenResolutionError";
     }
 }

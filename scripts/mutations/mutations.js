@@ -41,8 +41,8 @@ module.exports = [
     {
         name: "proxy alias on the egress network too",
         file: "components/credProxySidecar/containerArgs.ts",
-        find: "{ name: inputs.egressNetworkName },",
-        replace: "{ name: inputs.egressNetworkName, aliases: [PROXY_ALIAS] },",
+        find: "{ name: inputs.egressNetworkName }]",
+        replace: "{ name: inputs.egressNetworkName, aliases: [PROXY_ALIAS] }]",
         tests: ["test/components/credProxySidecar"],
     },
     {

@@ -5,7 +5,10 @@ const spec = { json: "switch", image: "value", help: "switch" } as const;
 
 describe("parseArgs", () => {
     test("positionals, switches and value options in any order, both value spellings", () => {
-        expect(parseArgs(["a.yaml", "--json", "--image", "x:1"], spec)).toEqual({ positionals: ["a.yaml"], options: { json: true, image: "x:1" } });
+        expect(parseArgs(["a.yaml", "--json", "--image", "x:1"], spec)).toEqual({
+            positionals: ["a.yaml"],
+            options: { json: true, image: "x:1" },
+        });
         expect(parseArgs(["--image=x:2", "b.yaml"], spec)).toEqual({ positionals: ["b.yaml"], options: { image: "x:2" } });
     });
 

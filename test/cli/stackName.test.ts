@@ -28,7 +28,9 @@ describe("the bottle's slug", () => {
     });
 
     test("a file name that is no slug, without a name in the manifest, says how to fix it", () => {
-        expect(() => bottleSlug({ tokens }, "My Bottle.yaml")).toThrow(/has no name and its file name "My Bottle" is no usable slug.*add a top-level name/);
+        expect(() => bottleSlug({ tokens }, "My Bottle.yaml")).toThrow(
+            /has no name and its file name "My Bottle" is no usable slug.*add a top-level name/,
+        );
     });
 
     test("a bad --slug is a usage error", () => {

@@ -102,7 +102,11 @@ describeEngine("a bottle deployed by pulumi up", () => {
         ca = testCa;
         sidecarImage = sidecar;
         proxyImage = await buildCaTrustingImage(run, sidecar, ca);
-        bottle = await deployBottle(stacks, { name: "bottle", manifest: MANIFEST, tokens: TOKENS, image: proxyImage }, { toolsImage: tools, ca, prefix: "bottle" });
+        bottle = await deployBottle(
+            stacks,
+            { name: "bottle", manifest: MANIFEST, tokens: TOKENS, image: proxyImage },
+            { toolsImage: tools, ca, prefix: "bottle" },
+        );
     }, 600_000);
 
     afterAll(() => teardownBottles(stacks, ca), 300_000);
@@ -148,7 +152,11 @@ describeEngine("a bottle deployed by pulumi up", () => {
         }
         expect(await statIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toEqual({ mode: 0o444, uid: 0, gid: 0, isFile: true });
         expect(await readFileIn(bottle.proxy, DEFAULT_ROUTES_PATH)).toBe(bottle.outputs.routesFile);
-        const write = await execIn(bottle.proxy, ["node", "-e", `require("fs").appendFileSync(${JSON.stringify(DEFAULT_ROUTES_PATH)}, " ")`]);
+        const write = await execIn(bottle.proxy, [
+            "node",
+            "-e",
+            `require("fs").appendFileSync(${JSON.stringify(DEFAULT_ROUTES_PATH)}, " ")`,
+        ]);
         expect(write.exitCode).not.toBe(0);
         expect(write.stderr).toMatch(/EACCES/);
     });
@@ -159,11 +167,34 @@ describeEngine("a bottle deployed by pulumi up", () => {
         const giteaRoute = d.routes.find((r) => r.kind === "gitea");
         const body = JSON.stringify({ model: "claude-test", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
         const cases = [
-            { url: `${env.ANTHROPIC_BASE_URL}/v1/messages`, method: "POST", body, host: "api.anthropic.com", target: "/v1/messages", auth: `Bearer ${TOKENS.E2E_ANTHROPIC_KEY}` },
-            { url: `${env.GITHUB_API_URL}/user/repos?per_page=5`, host: "api.github.com", target: "/user/repos?per_page=5", auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}` },
+            {
+                url: `${env.ANTHROPIC_BASE_URL}/v1/messages`,
+                method: "POST",
+                body,
+                host: "api.anthropic.com",
+                target: "/v1/messages",
+                auth: `Bearer ${TOKENS.E2E_ANTHROPIC_KEY}`,
+            },
+            {
+                url: `${env.GITHUB_API_URL}/user/repos?per_page=5`,
+                host: "api.github.com",
+                target: "/user/repos?per_page=5",
+                auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}`,
+            },
             { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}` },
-            { url: `${env.NPM_CONFIG_REGISTRY}left-pad`, host: "registry.npmjs.org", target: "/left-pad", auth: `Bearer ${TOKENS.E2E_NPM_TOKEN}` },
-            { url: `${d.proxyUrl}${giteaRoute?.path}api/v1/user`, host: GITEA_HOST, hostHeader: `${GITEA_HOST}:3000`, target: "/git/api/v1/user", auth: `token ${TOKENS.E2E_GITEA_TOKEN}` },
+            {
+                url: `${env.NPM_CONFIG_REGISTRY}left-pad`,
+                host: "registry.npmjs.org",
+                target: "/left-pad",
+                auth: `Bearer ${TOKENS.E2E_NPM_TOKEN}`,
+            },
+            {
+                url: `${d.proxyUrl}${giteaRoute?.path}api/v1/user`,
+                host: GITEA_HOST,
+                hostHeader: `${GITEA_HOST}:3000`,
+                target: "/git/api/v1/user",
+                auth: `token ${TOKENS.E2E_GITEA_TOKEN}`,
+            },
         ];
         expect(giteaRoute?.path).toBe(`/gitea/${GITEA_HOST}:3000/`);
         for (const c of cases) {
@@ -187,11 +218,17 @@ describeEngine("a bottle deployed by pulumi up", () => {
         const clone = await agentGit(["clone", repo, "/tmp/gitea-clone"]);
         expect(clone).toMatchObject({ exitCode: 0 });
         expect(await readFileIn(bottle.agent, "/tmp/gitea-clone/README.md")).toMatch(/seeded by/);
-        const write = await execIn(bottle.agent, ["node", "-e", "require('fs').writeFileSync('/tmp/gitea-clone/agent.txt', 'pushed through cred-proxy\\n')"]);
+        const write = await execIn(bottle.agent, [
+            "node",
+            "-e",
+            "require('fs').writeFileSync('/tmp/gitea-clone/agent.txt', 'pushed through cred-proxy\\n')",
+        ]);
         expect(write.exitCode).toBe(0);
         const identity = ["-c", "user.name=Agent", "-c", "user.email=agent@bottle.e2e.test"];
         expect(await agentGit(["-C", "/tmp/gitea-clone", "add", "agent.txt"])).toMatchObject({ exitCode: 0 });
-        expect(await agentGit(["-C", "/tmp/gitea-clone", ...identity, "commit", "-q", "-m", "agent change"])).toMatchObject({ exitCode: 0 });
+        expect(await agentGit(["-C", "/tmp/gitea-clone", ...identity, "commit", "-q", "-m", "agent change"])).toMatchObject({
+            exitCode: 0,
+        });
         expect(await agentGit(["-C", "/tmp/gitea-clone", "push", "origin", "HEAD:main"])).toMatchObject({ exitCode: 0 });
 
         const gitea = bottle.upstream(GITEA_HOST);
@@ -231,14 +268,22 @@ describeEngine("a bottle deployed by pulumi up", () => {
             ]);
             // Positive control: the proxy, on the egress network, resolves the name to that fake.
             const fromProxy = await resolveFrom(bottle.proxy, u.spec.host);
-            return { host: u.spec.host, byName: byName.ok, byAddress: byAddress.ok, proxyFindsFake: fromProxy.ok && fromProxy.addresses.includes(ip) };
+            return {
+                host: u.spec.host,
+                byName: byName.ok,
+                byAddress: byAddress.ok,
+                proxyFindsFake: fromProxy.ok && fromProxy.addresses.includes(ip),
+            };
         });
         const proxyEgressIp = await containerIp(bottle.proxy, egress);
         const [results, viaProxyEgress, direct] = await Promise.all([
             Promise.all(probes),
             httpFrom(bottle.agent, `http://${proxyEgressIp}:${DEFAULT_PORT}/healthz`, { timeoutMs: 3000 }),
             // Without the exported git rewrites the same clone has nowhere to go.
-            agentGit(["clone", `${GITEA_URL}/org/repo.git`, "/tmp/direct-clone"], ["GIT_CONFIG_COUNT=0", "RES_OPTIONS=timeout:1 attempts:1"]),
+            agentGit(
+                ["clone", `${GITEA_URL}/org/repo.git`, "/tmp/direct-clone"],
+                ["GIT_CONFIG_COUNT=0", "RES_OPTIONS=timeout:1 attempts:1"],
+            ),
         ]);
         for (const p of results) expect(p).toEqual({ host: p.host, byName: false, byAddress: false, proxyFindsFake: true });
         expect(viaProxyEgress).toMatchObject({ ok: false });
@@ -299,7 +344,9 @@ describeEngine("a bottle deployed by pulumi up", () => {
         expect(info.Config.Env.filter((e) => !imageEnv.includes(e)).sort()).toEqual(slots.sort());
         const { Env: _env, ...configWithoutEnv } = info.Config;
         expect(containsToken(JSON.stringify({ ...info, Config: configWithoutEnv }))).toEqual([]);
-        expect(containsToken(JSON.stringify([info.Config.Labels, info.Config.Cmd, info.Config.Entrypoint, info.Path, info.Args]))).toEqual([]);
+        expect(containsToken(JSON.stringify([info.Config.Labels, info.Config.Cmd, info.Config.Entrypoint, info.Path, info.Args]))).toEqual(
+            [],
+        );
         const logs = await containerLogs(bottle.proxy);
         expect(logs).toMatch(/"route":"\/anthropic\/"/); // it does log requests...
         expect(containsToken(logs)).toEqual([]); // ...but never a token
@@ -314,7 +361,10 @@ describeEngine("a bottle deployed by pulumi up", () => {
         const env = TOKENS;
         const preview = mustSucceed("preview", await stacks.pulumi("bottle", ["preview", "--expect-no-changes", "--diff"], { env }));
         expect(preview.stdout).toMatch(/5 unchanged/);
-        const refresh = mustSucceed("refresh", await stacks.pulumi("bottle", ["refresh", "--yes", "--expect-no-changes", "--skip-preview"], { env }));
+        const refresh = mustSucceed(
+            "refresh",
+            await stacks.pulumi("bottle", ["refresh", "--yes", "--expect-no-changes", "--skip-preview"], { env }),
+        );
         expect(refresh.stdout).toMatch(/5 unchanged/);
         // Refresh rewrote the state from what Docker reports: still nothing to change after it.
         mustSucceed("preview after refresh", await stacks.pulumi("bottle", ["preview", "--expect-no-changes"], { env }));
@@ -351,7 +401,9 @@ describeEngine("a bottle deployed by pulumi up", () => {
         expect(containers.length).toBe(2 + bottle.upstreams.length);
         for (const id of containers) expect((await docker().getContainer(id).inspect()).Mounts).toEqual([]);
         expect(await run.labelledImages()).toHaveLength(1);
-        expect((await stacks.leftovers()).networks.sort()).toEqual([bottle.outputs.egressNetworkName, bottle.outputs.internalNetworkName].sort());
+        expect((await stacks.leftovers()).networks.sort()).toEqual(
+            [bottle.outputs.egressNetworkName, bottle.outputs.internalNetworkName].sort(),
+        );
         expect(await run.removeContainers()).toEqual([]);
         const destroyed = mustSucceed("destroy", await stacks.destroy({ name: "bottle", manifest: MANIFEST }));
         expect(destroyed.stdout).toMatch(/- 5 deleted/);

@@ -24,7 +24,6 @@ import { describeEngine, mustSucceed, PulumiWorkspace } from "./helpers/pulumiCl
 
 const STACK = "e2e";
 
-
 describeEngine("examples/consumer under the real Pulumi engine, with networks it creates itself", () => {
     const slug = uniqueSlug("consumer");
     const anthropicKey = fakeToken("anthropic");
@@ -46,7 +45,12 @@ describeEngine("examples/consumer under the real Pulumi engine, with networks it
         dir = copyExample("consumer", slug);
         linkNodeModules(dir);
         // The stack file stays in the temporary copy; the secret goes on stdin.
-        ({ outputs, exported, resources } = await deployExample(pulumi, STACK, { githubToken, proxyImage, agentImage }, () => (stackCreated = true)));
+        ({ outputs, exported, resources } = await deployExample(
+            pulumi,
+            STACK,
+            { githubToken, proxyImage, agentImage },
+            () => (stackCreated = true),
+        ));
     }, 420_000);
 
     afterAll(async () => {
@@ -94,7 +98,9 @@ describeEngine("examples/consumer under the real Pulumi engine, with networks it
         expect(Object.keys(networks).sort()).toEqual([`${slug}-egress`, `${slug}-internal`]);
         expect(networks[`${slug}-internal`].Aliases).toContain("cred-proxy");
         // The environment token and the config secret both reached the container, and only it.
-        expect(proxy.Config.Env).toEqual(expect.arrayContaining([`CRED_PROXY_TOKEN_0=${anthropicKey}`, `CRED_PROXY_TOKEN_1=${githubToken}`]));
+        expect(proxy.Config.Env).toEqual(
+            expect.arrayContaining([`CRED_PROXY_TOKEN_0=${anthropicKey}`, `CRED_PROXY_TOKEN_1=${githubToken}`]),
+        );
     });
 
     test("the agent is on the internal network only, has no token, and reaches the proxy by name", async () => {

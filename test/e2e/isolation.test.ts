@@ -95,7 +95,8 @@ describeEngine("bottles side by side on one engine", () => {
             ]);
             return { from: k, byName: byName.ok, byAddress: byAddress.map((p) => p.ok) };
         });
-        for (const p of await Promise.all(probes)) expect(p).toEqual({ from: p.from, byName: false, byAddress: [false, false, false, false] });
+        for (const p of await Promise.all(probes))
+            expect(p).toEqual({ from: p.from, byName: false, byAddress: [false, false, false, false] });
     });
 
     it("keeps each proxy on its own bottle's upstream: the other bottle's fake is neither found nor reachable", async () => {

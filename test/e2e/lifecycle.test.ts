@@ -76,7 +76,11 @@ describeEngine("a bottle's proxy over its life", () => {
         await sweepLeftovers();
         let sidecar: string;
         let testCa: TestCa;
-        [tools, sidecar, testCa] = await Promise.all([buildToolsImage(), buildSidecarImage(), createTestCa(["api.anthropic.com", GITEA_HOST])]);
+        [tools, sidecar, testCa] = await Promise.all([
+            buildToolsImage(),
+            buildSidecarImage(),
+            createTestCa(["api.anthropic.com", GITEA_HOST]),
+        ]);
         ca = testCa;
         image = await buildCaTrustingImage(run, sidecar, ca);
         bottle = await deployBottle(stacks, spec(), { toolsImage: tools, ca, prefix: "life" });
@@ -89,7 +93,10 @@ describeEngine("a bottle's proxy over its life", () => {
         expect(status(await anthropic())).toBe(200);
         expect(status(await gitea())).toBe(200);
         const [seen] = (await bottle.upstream(GITEA_HOST).requests()).slice(-1);
-        expect(seen).toMatchObject({ url: "/api/v1/version", headers: { host: `${GITEA_HOST}:3000`, authorization: `token ${TOKENS.E2E_GITEA_TOKEN}` } });
+        expect(seen).toMatchObject({
+            url: "/api/v1/version",
+            headers: { host: `${GITEA_HOST}:3000`, authorization: `token ${TOKENS.E2E_GITEA_TOKEN}` },
+        });
     });
 
     it("keeps the bottle working across `docker restart`, routes file and all", async () => {
@@ -147,8 +154,17 @@ describeEngine("a bottle's proxy over its life", () => {
         expect(JSON.parse((refused as { body: string }).body)).toMatchObject({ authorized: false });
 
         // The value goes on stdin: never on a command line.
-        mustSucceed("config set", await stacks.pulumi("life", ["config", "set", "--secret", "--path", "tokens.E2E_ANTHROPIC_KEY"], { input: ROTATED }));
-        const preview = mustSucceed("preview", await stacks.workspace.bottle(["preview", stacks.manifestFile(spec()), "--stack", stacks.stack("life"), "--slug", stacks.stack("life")], { env: TOKENS }));
+        mustSucceed(
+            "config set",
+            await stacks.pulumi("life", ["config", "set", "--secret", "--path", "tokens.E2E_ANTHROPIC_KEY"], { input: ROTATED }),
+        );
+        const preview = mustSucceed(
+            "preview",
+            await stacks.workspace.bottle(
+                ["preview", stacks.manifestFile(spec()), "--stack", stacks.stack("life"), "--slug", stacks.stack("life")],
+                { env: TOKENS },
+            ),
+        );
         expect(preview.stdout).toMatch(/\+-\s*docker:index\/container:Container: \(replace\)/);
         expect(preview.stdout).toMatch(/~ envs: \[\s+~ \[0\]: \[secret\] => \[secret\]/);
         expect(preview.stdout).toMatch(/\+-1 to replace/);
@@ -189,7 +205,11 @@ describeEngine("a bottle's proxy over its life", () => {
         expect(destroyed.stdout).toMatch(/- 5 deleted/);
         expect(await stacks.leftovers()).toEqual({ containers: [], networks: [] });
 
-        bottle = await deployBottle(stacks, { ...spec(), tokens: { ...TOKENS, E2E_ANTHROPIC_KEY: ROTATED } }, { toolsImage: tools, ca: ca as TestCa, prefix: "life-again" });
+        bottle = await deployBottle(
+            stacks,
+            { ...spec(), tokens: { ...TOKENS, E2E_ANTHROPIC_KEY: ROTATED } },
+            { toolsImage: tools, ca: ca as TestCa, prefix: "life-again" },
+        );
         expect(bottle.upOutput.stdout).toMatch(/\+ 5 created/);
         proxy = bottle.proxy;
         expect((await containerOf(proxy).inspect()).State.Health?.Status).toBe("healthy");

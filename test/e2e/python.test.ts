@@ -38,7 +38,6 @@ import { describeEngine, mustSucceed, PulumiWorkspace } from "./helpers/pulumiCl
 
 const STACK = "e2e";
 
-
 describeEngine("examples/python under the real Pulumi engine, through the generated Python SDK", () => {
     const slug = uniqueSlug("python");
     const anthropicKey = fakeToken("anthropic");
@@ -78,7 +77,12 @@ describeEngine("examples/python under the real Pulumi engine, through the genera
         env.VIRTUAL_ENV = path.dirname(venvBin);
 
         // The stack file stays in the temporary copy; the secret goes on stdin.
-        ({ outputs, exported, resources } = await deployExample(pulumi, STACK, { githubToken, proxyImage, agentImage }, () => (stackCreated = true)));
+        ({ outputs, exported, resources } = await deployExample(
+            pulumi,
+            STACK,
+            { githubToken, proxyImage, agentImage },
+            () => (stackCreated = true),
+        ));
     }, 600_000);
 
     afterAll(async () => {
@@ -109,11 +113,12 @@ describeEngine("examples/python under the real Pulumi engine, through the genera
         const [component] = resources.filter((r) => r.type === "cred-proxy:index:CredProxySidecar");
         expect(component).toBeDefined();
         // Constructed by the Node.js plugin (a remote component): the networks and the proxy are its children.
-        expect(resources.filter((r) => r.parent === component.urn).map((r) => r.type).sort()).toEqual([
-            "docker:index/container:Container",
-            "docker:index/network:Network",
-            "docker:index/network:Network",
-        ]);
+        expect(
+            resources
+                .filter((r) => r.parent === component.urn)
+                .map((r) => r.type)
+                .sort(),
+        ).toEqual(["docker:index/container:Container", "docker:index/network:Network", "docker:index/network:Network"]);
     });
 
     test("the proxy is healthy and holds both tokens; the internal network is internal", async () => {
@@ -121,7 +126,9 @@ describeEngine("examples/python under the real Pulumi engine, through the genera
         expect(proxy.State.Health?.Status).toBe("healthy");
         expect(Object.keys(proxy.NetworkSettings.Networks).sort()).toEqual([`${slug}-egress`, `${slug}-internal`]);
         // From the plugin's environment (inherited from `pulumi up`) and from the config secret.
-        expect(proxy.Config.Env).toEqual(expect.arrayContaining([`CRED_PROXY_TOKEN_0=${anthropicKey}`, `CRED_PROXY_TOKEN_1=${githubToken}`]));
+        expect(proxy.Config.Env).toEqual(
+            expect.arrayContaining([`CRED_PROXY_TOKEN_0=${anthropicKey}`, `CRED_PROXY_TOKEN_1=${githubToken}`]),
+        );
         const internal = await docker().getNetwork(`${slug}-internal`).inspect();
         expect(internal.Internal).toBe(true);
     });

@@ -27,7 +27,10 @@ function quickStartLines(): string[] {
 
 /** The working tree as git sees it (tracked and new files, nothing ignored), copied to `dir`. */
 function copyWorkingTree(dir: string): void {
-    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" })
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+    })
         .split("\0")
         .filter((f) => f !== "" && !/^stacks\/Pulumi\.(e2e|bench)-/.test(f));
     for (const f of files) {
@@ -80,7 +83,16 @@ describeEngine("the README's quick start", () => {
     const clone = mkdtempSync(path.join(os.tmpdir(), "cred-proxy-quickstart-"));
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutPulumi(), INIT_CWD: clone };
     // The newcomer has set nothing: no token, no backend, no passphrase beyond the README's.
-    for (const key of ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "GITEA_TOKEN", "NPM_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "NODE_OPTIONS", "JEST_WORKER_ID"]) {
+    for (const key of [
+        "ANTHROPIC_API_KEY",
+        "GITHUB_TOKEN",
+        "GITEA_TOKEN",
+        "NPM_TOKEN",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "NODE_OPTIONS",
+        "JEST_WORKER_ID",
+    ]) {
         delete env[key];
     }
     const slug = "example";
@@ -91,7 +103,9 @@ describeEngine("the README's quick start", () => {
         }
         // A cred-proxy:latest this command built earlier goes, so the build is shown; a user's own stays.
         const [key, value] = BUILT_BY_LABEL.split("=");
-        const ours = (await docker().listImages({ filters: { reference: ["cred-proxy:latest"] } })).filter((i) => i.Labels?.[key] === value);
+        const ours = (await docker().listImages({ filters: { reference: ["cred-proxy:latest"] } })).filter(
+            (i) => i.Labels?.[key] === value,
+        );
         if (ours.length > 0) await docker().getImage("cred-proxy:latest").remove();
         copyWorkingTree(clone);
     }, 120_000);
@@ -121,7 +135,9 @@ describeEngine("the README's quick start", () => {
         expect({ code: r.code, printed: r.code === 0 ? "" : printed }).toEqual({ code: 0, printed: "" });
         expect(r.stderr).toMatch(/No Pulumi CLI found: providing one with \.ci\/pulumi-engine\.sh/);
         expect(r.stderr).toMatch(/Pulumi CLI ready in \d+\.\d s/);
-        expect(r.stderr).toMatch(/Proxy image cred-proxy:latest (built in \d+\.\d s|\(found on the Docker engine\))|Proxy image: cred-proxy:latest \(found/);
+        expect(r.stderr).toMatch(
+            /Proxy image cred-proxy:latest (built in \d+\.\d s|\(found on the Docker engine\))|Proxy image: cred-proxy:latest \(found/,
+        );
         expect(r.stderr).toMatch(/PLACEHOLDER TOKENS for ANTHROPIC_API_KEY, GITHUB_TOKEN, GITEA_TOKEN, NPM_TOKEN/);
         expect(r.stdout).toMatch(/The bottle's proxy example-cred-proxy is up and healthy \(pulumi up took \d+\.\d s\)/);
         expect(r.stdout).toContain("joins network example-internal only");

@@ -31,9 +31,16 @@ const EXAMPLES = readdirSync(BOTTLES_DIR)
         const manifestPath = path.join(BOTTLES_DIR, file);
         const manifest = YAML.parse(readFileSync(manifestPath, "utf8"));
         const refs = [...new Set((manifest.tokens as { TokenRef: string }[]).map((t) => t.TokenRef))];
-        return { name: path.basename(file, path.extname(file)), manifestPath, manifest, tokens: Object.fromEntries(refs.map((r) => [r, fakeToken(r)])) };
+        return {
+            name: path.basename(file, path.extname(file)),
+            manifestPath,
+            manifest,
+            tokens: Object.fromEntries(refs.map((r) => [r, fakeToken(r)])),
+        };
     });
-const HOSTS = [...new Set(EXAMPLES.flatMap((e) => credProxyRoutes(parseBottleManifest(e.manifest)).map((r) => new URL(r.upstream).hostname)))];
+const HOSTS = [
+    ...new Set(EXAMPLES.flatMap((e) => credProxyRoutes(parseBottleManifest(e.manifest)).map((r) => new URL(r.upstream).hostname))),
+];
 /** No stack trace: a frame line of Node's (`    at fn (file:line:col)`). */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -61,7 +68,9 @@ describeEngine("the project's stacks on the real engines", () => {
             expect(bottle.outputs.routes).toEqual(credProxyRoutes(parseBottleManifest(example.manifest)));
             for (const route of bottle.outputs.routes) {
                 const target = `${route.path}e2e/probe`;
-                const r = await httpFrom(bottle.agent, `${bottle.outputs.proxyUrl}${target}`, { headers: { authorization: "Bearer agent-made-up" } });
+                const r = await httpFrom(bottle.agent, `${bottle.outputs.proxyUrl}${target}`, {
+                    headers: { authorization: "Bearer agent-made-up" },
+                });
                 expect({ target, r }).toMatchObject({ target, r: { ok: true, status: 200 } });
                 const upstream = new URL(route.upstream);
                 const seen = (await bottle.upstream(upstream.hostname).requests()).pop();
@@ -100,7 +109,9 @@ describeEngine("the project's stacks on the real engines", () => {
         expect(printed).not.toMatch(STACK_FRAME);
         expect(await stacks.leftovers("bad-manifest")).toEqual({ containers: [], networks: [] });
         const state = JSON.parse(mustSucceed("export", await stacks.pulumi("bad-manifest", ["stack", "export"])).stdout);
-        expect((state.deployment.resources ?? []).map((r: { type: string }) => r.type).filter((t: string) => t.startsWith("docker:"))).toEqual([]);
+        expect(
+            (state.deployment.resources ?? []).map((r: { type: string }) => r.type).filter((t: string) => t.startsWith("docker:")),
+        ).toEqual([]);
     }, 120_000);
 
     it("fails pulumi up on a missing token naming the variable and the fixes, and creates nothing", async () => {

@@ -63,7 +63,8 @@ export async function withMachineLock<T>(name: string, fn: () => Promise<T>, sta
 export async function ensureDistBuilt(opts: { force: boolean; dirs?: string[] }): Promise<void> {
     await withMachineLock("npm-build", async () => {
         if (opts.force || dist.distProblems(REPO_ROOT, opts.dirs).length > 0) {
-            if (!dist.build(REPO_ROOT, ["ignore", "ignore", "inherit"])) throw new Error("npm run build failed (the compiler's errors are above)");
+            if (!dist.build(REPO_ROOT, ["ignore", "ignore", "inherit"]))
+                throw new Error("npm run build failed (the compiler's errors are above)");
         }
     });
 }

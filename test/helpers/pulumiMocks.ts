@@ -4,14 +4,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { isSecretWrapper, type RegisteredResource } from "../../cli/plan/mockEngine";
 
-export {
-    installMocks,
-    isSecretWrapper,
-    SECRET_SIG,
-    SECRET_SIG_VALUE,
-    settle,
-    valueOf,
-} from "../../cli/plan/mockEngine";
+export { installMocks, isSecretWrapper, SECRET_SIG, SECRET_SIG_VALUE, settle, valueOf } from "../../cli/plan/mockEngine";
 export type { MockOptions, RegisteredResource } from "../../cli/plan/mockEngine";
 
 /**
@@ -77,12 +70,16 @@ export function runUnderMocks(
     stack: string,
     options: { env?: Record<string, string>; mocks?: "source" | "dist"; cwd?: string } = {},
 ): ProgramRun {
-    const child = spawnSync(process.execPath, [path.join(__dirname, "runUnderMocks.js"), programDir, stack, `--mocks=${options.mocks ?? "source"}`], {
-        cwd: options.cwd ?? programDir,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
-        encoding: "utf8",
-        timeout: 120_000,
-    });
+    const child = spawnSync(
+        process.execPath,
+        [path.join(__dirname, "runUnderMocks.js"), programDir, stack, `--mocks=${options.mocks ?? "source"}`],
+        {
+            cwd: options.cwd ?? programDir,
+            env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+            encoding: "utf8",
+            timeout: 120_000,
+        },
+    );
     const out = child.stdout.trim();
     if (!out.startsWith("{")) {
         throw new Error(`the program printed no result (status ${child.status}): ${child.stderr}`);

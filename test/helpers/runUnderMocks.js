@@ -75,7 +75,9 @@ async function main() {
     }
     await settle();
     const state = [...pulumi.runtime.getMonitor().getRegisteredResources().values()];
-    process.stdout.write(JSON.stringify({ resources: registered, state, outputs, resolved: resolvedPackage(), loadedSources: sourcesLoaded() }));
+    process.stdout.write(
+        JSON.stringify({ resources: registered, state, outputs, resolved: resolvedPackage(), loadedSources: sourcesLoaded() }),
+    );
 }
 
 main().catch((err) => {

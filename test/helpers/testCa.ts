@@ -65,8 +65,24 @@ async function sign(dir: string, file: string, names: string[]): Promise<IssuedC
     // Random rather than from the clock: certificates issued in the same millisecond must not
     // share a serial, since issuer and serial together identify a certificate.
     const serial = `0x${randomBytes(16).toString("hex")}`;
-    await openssl(dir, ["x509", "-req", "-in", `${file}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial,
-        "-days", "2", "-out", `${file}.pem`, "-extfile", `${file}.ext`]);
+    await openssl(dir, [
+        "x509",
+        "-req",
+        "-in",
+        `${file}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        serial,
+        "-days",
+        "2",
+        "-out",
+        `${file}.pem`,
+        "-extfile",
+        `${file}.ext`,
+    ]);
     const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
     return { certPem: read(`${file}.pem`), keyPem: read(`${file}.key`), names: [...names] };
 }
@@ -83,9 +99,23 @@ export async function createTestCa(hosts: string[]): Promise<TestCa> {
     let caCertPem: string;
     let server: IssuedCert;
     try {
-        await openssl(dir, ["req", "-x509", ...EC_KEY, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=cred-proxy test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        await openssl(dir, [
+            "req",
+            "-x509",
+            ...EC_KEY,
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=cred-proxy test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
         caCertPem = readFileSync(path.join(dir, "ca.pem"), "utf8");
         server = await sign(dir, "server", hosts);
     } catch (e) {

@@ -7,10 +7,14 @@ const ROOT = path.resolve(__dirname, "../..");
 
 /** What another program gets from `require(<specifier>)` of the built package, run in a child. */
 function load(specifier: string, script = "Object.keys(m).sort()"): unknown {
-    const child = spawnSync(process.execPath, ["-e", `const m = require(${JSON.stringify(specifier)}); process.stdout.write(JSON.stringify(${script}))`], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
+    const child = spawnSync(
+        process.execPath,
+        ["-e", `const m = require(${JSON.stringify(specifier)}); process.stdout.write(JSON.stringify(${script}))`],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+        },
+    );
     expect(child.stderr).toBe("");
     expect(child.status).toBe(0);
     return JSON.parse(child.stdout);
@@ -57,17 +61,26 @@ describe("the built package", () => {
             "renderCredProxyRoutes",
             "resolveCredProxyTokenValues",
         ]);
-        const loaded = load("cred-proxy/core", 'Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f)).length') as number;
+        const loaded = load(
+            "cred-proxy/core",
+            "Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f)).length",
+        ) as number;
         expect(loaded).toBe(0);
     });
 
     test("the root and the subpath share one manifest validator: a manifest validated by either is accepted by both", () => {
-        const same = load("cred-proxy", 'm.parseBottleManifest === require("cred-proxy/core").parseBottleManifest && m.ManifestError === require("cred-proxy/core").ManifestError');
+        const same = load(
+            "cred-proxy",
+            'm.parseBottleManifest === require("cred-proxy/core").parseBottleManifest && m.ManifestError === require("cred-proxy/core").ManifestError',
+        );
         expect(same).toBe(true);
     });
 
     test("nothing else is reachable: internal modules are not part of the package's interface", () => {
-        const child = spawnSync(process.execPath, ["-e", 'require("cred-proxy/dist/components/routes/table")'], { cwd: ROOT, encoding: "utf8" });
+        const child = spawnSync(process.execPath, ["-e", 'require("cred-proxy/dist/components/routes/table")'], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         expect(child.status).not.toBe(0);
         expect(child.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
     });

@@ -62,7 +62,9 @@ describe("the source files' imports", () => {
             const rel = path.relative(ROOT, dir);
             fs.writeFileSync(path.join(dir, "a.ts"), `import type { B } from "./b";\nexport type A = B;\n`);
             fs.writeFileSync(path.join(dir, "b.ts"), `export type B = string;\nexport const load = () => import("./a");\n`);
-            expect(cycles([path.join(rel, "a.ts"), path.join(rel, "b.ts")])).toEqual([[path.join(rel, "a.ts"), path.join(rel, "b.ts"), path.join(rel, "a.ts")]]);
+            expect(cycles([path.join(rel, "a.ts"), path.join(rel, "b.ts")])).toEqual([
+                [path.join(rel, "a.ts"), path.join(rel, "b.ts"), path.join(rel, "a.ts")],
+            ]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -71,7 +73,11 @@ describe("the source files' imports", () => {
     test("the server never imports the component side: dist/sidecar stands alone in the image", () => {
         const outside = files
             .filter((f) => f.startsWith(`sidecar${path.sep}`))
-            .flatMap((f) => importsOf(f).filter((t) => !t.startsWith(`sidecar${path.sep}`)).map((t) => `${f} -> ${t}`));
+            .flatMap((f) =>
+                importsOf(f)
+                    .filter((t) => !t.startsWith(`sidecar${path.sep}`))
+                    .map((t) => `${f} -> ${t}`),
+            );
         expect(outside).toEqual([]);
     });
 });

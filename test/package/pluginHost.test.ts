@@ -104,15 +104,15 @@ describe("the plugin host (pulumi-language-nodejs RunPlugin), over gRPC", () => 
 
         beforeAll(async () => {
             const result = await constructOnce("bottle-py", {
-                    bottle: {
-                        tokens: [
-                            { Kind: "anthropic", TokenRef: "ANTHROPIC_API_KEY" },
-                            { Kind: "github", TokenRef: "GITHUB_TOKEN" },
-                        ],
-                    },
-                    image: "cred-proxy:latest",
-                    port: 8081,
-                    tokenValues: { GITHUB_TOKEN: outputValue(githubToken, true) },
+                bottle: {
+                    tokens: [
+                        { Kind: "anthropic", TokenRef: "ANTHROPIC_API_KEY" },
+                        { Kind: "github", TokenRef: "GITHUB_TOKEN" },
+                    ],
+                },
+                image: "cred-proxy:latest",
+                port: 8081,
+                tokenValues: { GITHUB_TOKEN: outputValue(githubToken, true) },
             });
             seen = result.seen;
             urn = result.response.getUrn();
@@ -137,9 +137,30 @@ describe("the plugin host (pulumi-language-nodejs RunPlugin), over gRPC", () => 
                 }),
             });
             expect(state.routes).toEqual([
-                { kind: "anthropic", path: "/anthropic/", upstream: "https://api.anthropic.com", authScheme: "Bearer", tokenEnv: "CRED_PROXY_TOKEN_0", tokenRef: "ANTHROPIC_API_KEY" },
-                { kind: "github", path: "/gh-api/", upstream: "https://api.github.com", authScheme: "Bearer", tokenEnv: "CRED_PROXY_TOKEN_1", tokenRef: "GITHUB_TOKEN" },
-                { kind: "github", path: "/gh-git/", upstream: "https://github.com", authScheme: "Bearer", tokenEnv: "CRED_PROXY_TOKEN_1", tokenRef: "GITHUB_TOKEN" },
+                {
+                    kind: "anthropic",
+                    path: "/anthropic/",
+                    upstream: "https://api.anthropic.com",
+                    authScheme: "Bearer",
+                    tokenEnv: "CRED_PROXY_TOKEN_0",
+                    tokenRef: "ANTHROPIC_API_KEY",
+                },
+                {
+                    kind: "github",
+                    path: "/gh-api/",
+                    upstream: "https://api.github.com",
+                    authScheme: "Bearer",
+                    tokenEnv: "CRED_PROXY_TOKEN_1",
+                    tokenRef: "GITHUB_TOKEN",
+                },
+                {
+                    kind: "github",
+                    path: "/gh-git/",
+                    upstream: "https://github.com",
+                    authScheme: "Bearer",
+                    tokenEnv: "CRED_PROXY_TOKEN_1",
+                    tokenRef: "GITHUB_TOKEN",
+                },
             ]);
         });
 

@@ -25,11 +25,13 @@ interface ObjectType {
 interface Schema {
     name: string;
     version: string;
-    resources: Record<string, ObjectType & { isComponent: boolean; inputProperties: Record<string, Property>; requiredInputs: string[]; description?: string }>;
+    resources: Record<
+        string,
+        ObjectType & { isComponent: boolean; inputProperties: Record<string, Property>; requiredInputs: string[]; description?: string }
+    >;
     types: Record<string, ObjectType>;
     dependencies: unknown[];
 }
-
 
 const ref = (name: string) => `#/types/cred-proxy:index:${name}`;
 
@@ -110,10 +112,16 @@ describe("the multi-language schema", () => {
         const types = snapshot().types;
         const fields = (name: string) => Object.entries(types[`cred-proxy:index:${name}`].properties ?? {}).map(([k, p]) => [k, shape(p)]);
         expect(Object.keys(types).sort()).toEqual(
-            ["BottleManifest", "BottleToken", "CredProxyAgentRoute", "CredProxyRoute", "RouteAuthScheme", "RouteKind"].map((n) => `cred-proxy:index:${n}`),
+            ["BottleManifest", "BottleToken", "CredProxyAgentRoute", "CredProxyRoute", "RouteAuthScheme", "RouteKind"].map(
+                (n) => `cred-proxy:index:${n}`,
+            ),
         );
         expect(fields("BottleManifest")).toEqual([["tokens", "array<#BottleToken>"]]);
-        expect(fields("BottleToken")).toEqual([["Kind", "string"], ["TokenRef", "string"], ["Url", "string"]]);
+        expect(fields("BottleToken")).toEqual([
+            ["Kind", "string"],
+            ["TokenRef", "string"],
+            ["Url", "string"],
+        ]);
         expect(types["cred-proxy:index:BottleToken"].required).toEqual(["Kind", "TokenRef"]);
         expect(fields("CredProxyRoute")).toEqual([
             ["kind", "#RouteKind"],
@@ -123,9 +131,15 @@ describe("the multi-language schema", () => {
             ["tokenEnv", "string"],
             ["tokenRef", "string"],
         ]);
-        expect(fields("CredProxyAgentRoute")).toEqual([["kind", "#RouteKind"], ["path", "string"], ["url", "string"]]);
+        expect(fields("CredProxyAgentRoute")).toEqual([
+            ["kind", "#RouteKind"],
+            ["path", "string"],
+            ["url", "string"],
+        ]);
         expect(types["cred-proxy:index:RouteKind"].enum?.map((e) => e.value)).toEqual(Object.values(RouteKind));
-        expect(types["cred-proxy:index:RouteAuthScheme"].enum?.map((e) => e.value).sort()).toEqual([...new Set(Object.values(AUTH_SCHEMES))].sort());
+        expect(types["cred-proxy:index:RouteAuthScheme"].enum?.map((e) => e.value).sort()).toEqual(
+            [...new Set(Object.values(AUTH_SCHEMES))].sort(),
+        );
         expect(Object.values(RouteAuthScheme).sort()).toEqual([...new Set(Object.values(AUTH_SCHEMES))].sort());
     });
 

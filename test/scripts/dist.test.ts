@@ -78,13 +78,19 @@ describe("orphanOutputs", () => {
         write(root, "cli/plan/main.ts", "");
         write(root, "dist/cli/plan/main.js", "");
         for (const f of ["planMain.js", "planMain.js.map", "planMain.d.ts"]) write(root, `dist/cli/${f}`, "");
-        expect(orphanOutputs(root).sort()).toEqual(["planMain.d.ts", "planMain.js", "planMain.js.map"].map((f) => path.join("dist", "cli", f)));
+        expect(orphanOutputs(root).sort()).toEqual(
+            ["planMain.d.ts", "planMain.js", "planMain.js.map"].map((f) => path.join("dist", "cli", f)),
+        );
     });
 
     test("the build removes them: code that still requires a moved module fails here as on a fresh clone", () => {
         const root = tmp();
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
-        write(root, "tsconfig.json", JSON.stringify({ compilerOptions: { module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: [] } }));
+        write(
+            root,
+            "tsconfig.json",
+            JSON.stringify({ compilerOptions: { module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: [] } }),
+        );
         write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
         write(root, "cli/word.ts", "export const word = 1;\n");
         write(root, "dist/cli/gone.js", "");

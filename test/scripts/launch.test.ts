@@ -39,7 +39,9 @@ describe("launching an entry", () => {
         write(
             root,
             "tsconfig.json",
-            JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: ["node"] } }),
+            JSON.stringify({
+                compilerOptions: { strict: true, module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: ["node"] },
+            }),
         );
         write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
         write(root, "cli/word.ts", `export const word = "first";\n`);
@@ -57,7 +59,9 @@ describe("launching an entry", () => {
         const root = project();
         const first = launch(root, "plan", "manifest.yaml", "--json");
         expect(first.status).toBe(0);
-        expect(first.stderr).toMatch(/^cred-proxy-plan: cli\/\S+\.ts changed since the last build \(and 1 more\): running npm run build\n$/);
+        expect(first.stderr).toMatch(
+            /^cred-proxy-plan: cli\/\S+\.ts changed since the last build \(and 1 more\): running npm run build\n$/,
+        );
         expect(JSON.parse(first.stdout)).toEqual({ word: "first", args: ["manifest.yaml", "--json"] });
 
         const built = fs.statSync(path.join(root, "dist/cli/plan/main.js")).mtimeMs;

@@ -21,15 +21,12 @@ let child: ChildProxy;
 
 beforeAll(async () => {
     upstream = await startUpstream();
-    child = await startChildProxy(
-        [{ path: "/api/", upstream: upstream.url, auth_scheme: "Bearer", token_env: "CRED_PROXY_TOKEN_0" }],
-        {
-            env: {
-                CRED_PROXY_TOKEN_0: token,
-                CRED_PROXY_AGENT_TIMEOUT_MS: String(AGENT_TIMEOUT_MS),
-            },
+    child = await startChildProxy([{ path: "/api/", upstream: upstream.url, auth_scheme: "Bearer", token_env: "CRED_PROXY_TOKEN_0" }], {
+        env: {
+            CRED_PROXY_TOKEN_0: token,
+            CRED_PROXY_AGENT_TIMEOUT_MS: String(AGENT_TIMEOUT_MS),
         },
-    );
+    });
 });
 
 afterEach(() => {
@@ -286,14 +283,11 @@ describe("stalled agents are timed out", () => {
     test("a slow upload that keeps moving is not timed out", async () => {
         const chunks = 6;
         const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const req = http.request(
-                { host: "127.0.0.1", port: child.port, path: "/api/slow", method: "POST", agent: false },
-                (r) => {
-                    let body = "";
-                    r.on("data", (d: Buffer) => (body += d.toString()));
-                    r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
-                },
-            );
+            const req = http.request({ host: "127.0.0.1", port: child.port, path: "/api/slow", method: "POST", agent: false }, (r) => {
+                let body = "";
+                r.on("data", (d: Buffer) => (body += d.toString()));
+                r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+            });
             req.on("error", reject);
             let sent = 0;
             const tick = setInterval(() => {

@@ -25,8 +25,14 @@ const STREAM = [
     sse("message_start", {
         type: "message_start",
         message: {
-            id: "msg_test", type: "message", role: "assistant", model: "claude-test", content: [],
-            stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 },
+            id: "msg_test",
+            type: "message",
+            role: "assistant",
+            model: "claude-test",
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 7, output_tokens: 1 },
         },
     }),
     sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
@@ -35,7 +41,9 @@ const STREAM = [
     sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: ", agent" } }),
     sse("content_block_stop", { type: "content_block_stop", index: 0 }),
     sse("message_delta", {
-        type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 3 },
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 3 },
     }),
     sse("message_stop", { type: "message_stop" }),
 ];

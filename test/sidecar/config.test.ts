@@ -141,8 +141,11 @@ describe("token slots", () => {
 
 describe("settings", () => {
     test("flags override the environment, in both spellings", () => {
-        expect(parseArgs(["--port", "9000", "--routes=/r.json"], { CRED_PROXY_PORT: "8000", CRED_PROXY_HOST: "::" }))
-            .toEqual({ port: "9000", routes: "/r.json", host: "::" });
+        expect(parseArgs(["--port", "9000", "--routes=/r.json"], { CRED_PROXY_PORT: "8000", CRED_PROXY_HOST: "::" })).toEqual({
+            port: "9000",
+            routes: "/r.json",
+            host: "::",
+        });
     });
 
     test.each([

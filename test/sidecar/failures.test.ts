@@ -48,10 +48,7 @@ describe("upstream failures", () => {
             sockets.forEach((s) => s.destroy());
             await new Promise((r) => silent.close(r));
         });
-        const { proxy } = await setup(
-            { connectTimeoutMs: 300 },
-            `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
-        );
+        const { proxy } = await setup({ connectTimeoutMs: 300 }, `https://127.0.0.1:${(silent.address() as AddressInfo).port}`);
         const started = Date.now();
         const res = await send(proxy.port, "/api/x");
         expect(res.status).toBe(504);
@@ -76,9 +73,7 @@ describe("upstream failures", () => {
         const { upstream, proxy } = await setup();
         const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
         for (let round = 0; round < 5; round++) {
-            const replies = await Promise.all(
-                Array.from({ length: 10 }, (_, i) => send(proxy.port, `/api/r${round}-${i}`, { agent })),
-            );
+            const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => send(proxy.port, `/api/r${round}-${i}`, { agent })));
             expect(replies.every((r) => r.status === 200)).toBe(true);
         }
         agent.destroy();
@@ -109,14 +104,18 @@ describe("upstream failures", () => {
             ["a chunked POST (Node's client)", { method: "POST", headers: { "Transfer-Encoding": "chunked" }, body: "abc" }],
             ["a POST over 64 KiB (Node's client)", { method: "POST", body: Buffer.alloc(70_000, 0x61) }],
             ["a GET with Expect: 100-continue (Node's client)", { method: "GET", headers: { Expect: "100-continue" } }],
-        ])("%s", async (_name, opts) => {
-            const { proxy } = await setup({}, await switchingUpstream());
-            const res = await send(proxy.port, "/api/ws", opts as Parameters<typeof send>[2]);
-            expect(res.status).toBe(502);
-            expect(res.json()).toMatchObject({ error: { type: "bad_gateway" } });
-            expect(res.text).not.toContain("raw bytes");
-            expect(await eventually(() => proxy.access.some((l) => l.status === 502 && l.outcome === "upstream_error"))).toBe(true);
-        }, 10_000);
+        ])(
+            "%s",
+            async (_name, opts) => {
+                const { proxy } = await setup({}, await switchingUpstream());
+                const res = await send(proxy.port, "/api/ws", opts as Parameters<typeof send>[2]);
+                expect(res.status).toBe(502);
+                expect(res.json()).toMatchObject({ error: { type: "bad_gateway" } });
+                expect(res.text).not.toContain("raw bytes");
+                expect(await eventually(() => proxy.access.some((l) => l.status === 502 && l.outcome === "upstream_error"))).toBe(true);
+            },
+            10_000,
+        );
     });
 
     describe("a pooled connection the upstream drops without answering", () => {

@@ -82,8 +82,8 @@ test("2,000 requests at concurrency 100, each with the right token and answer", 
             try {
                 const res = await send(child.port, `/r${r}/item/${n}?n=${n}`, { method: "POST", body: `payload-${n}`, agent });
                 const got = res.json() as { route: number; url: string; body: string; tokenOk: boolean };
-                const ok = res.status === 200 && got.route === r && got.url === `/item/${n}?n=${n}` &&
-                    got.body === `payload-${n}` && got.tokenOk;
+                const ok =
+                    res.status === 200 && got.route === r && got.url === `/item/${n}?n=${n}` && got.body === `payload-${n}` && got.tokenOk;
                 if (!ok) failures.push(`${n}: ${res.status} ${res.text}`);
             } catch (err) {
                 failures.push(`${n}: ${String(err)}`);

@@ -32,18 +32,68 @@ function openEndless(port: number): Promise<void> {
 
 describe("start-up failures: one line, non-zero exit, no value, no stack", () => {
     const cases: Array<[string, () => { args?: string[]; env?: Record<string, string> }, string, number]> = [
-        ["missing routes file", () => ({ args: ["--routes", "/nonexistent/routes.json"] }), 'routes file "/nonexistent/routes.json" does not exist', 2],
+        [
+            "missing routes file",
+            () => ({ args: ["--routes", "/nonexistent/routes.json"] }),
+            'routes file "/nonexistent/routes.json" does not exist',
+            2,
+        ],
         ["default routes path absent", () => ({}), 'routes file "/etc/cred-proxy/routes.json"', 2],
         ["malformed JSON", () => ({ args: ["--routes", writeRoutesFile('{"routes": [')] }), "is not valid JSON", 2],
-        ["duplicate paths", () => ({ args: ["--routes", writeRoutesFile({ routes: [route(), route()] })] }), 'routes[1].path: "/anthropic/" is a duplicate', 2],
-        ["malformed path", () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ path: "/anthropic" })] })] }), 'routes[0].path: "/anthropic" must start and end with "/"', 2],
-        ["unknown key", () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ tokenEnv: "x" })] })] }), 'routes[0]: unknown key "tokenEnv"', 2],
-        ["relative upstream", () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ upstream: "api.anthropic.com" })] })] }), "routes[0].upstream: must be an absolute http:// or https:// URL", 2],
-        ["missing slot", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })] }), "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is not set", 2],
-        ["empty slot", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: "" } }), "CRED_PROXY_TOKEN_0 (route /anthropic/) is empty", 2],
-        ["slot with a newline", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\n` } }), "CRED_PROXY_TOKEN_0 (route /anthropic/) contains a line break (CR or LF)", 2],
-        ["slot with CRLF injection", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\r\nX-Evil: 1` } }), "contains a line break (CR or LF)", 2],
-        ["bad port", () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] }), "--port", "80a"], env: { CRED_PROXY_TOKEN_0: token } }), 'port must be an integer from 0 to 65535 (got "80a")', 2],
+        [
+            "duplicate paths",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route(), route()] })] }),
+            'routes[1].path: "/anthropic/" is a duplicate',
+            2,
+        ],
+        [
+            "malformed path",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ path: "/anthropic" })] })] }),
+            'routes[0].path: "/anthropic" must start and end with "/"',
+            2,
+        ],
+        [
+            "unknown key",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ tokenEnv: "x" })] })] }),
+            'routes[0]: unknown key "tokenEnv"',
+            2,
+        ],
+        [
+            "relative upstream",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route({ upstream: "api.anthropic.com" })] })] }),
+            "routes[0].upstream: must be an absolute http:// or https:// URL",
+            2,
+        ],
+        [
+            "missing slot",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })] }),
+            "token slot CRED_PROXY_TOKEN_0 (route /anthropic/) is not set",
+            2,
+        ],
+        [
+            "empty slot",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: "" } }),
+            "CRED_PROXY_TOKEN_0 (route /anthropic/) is empty",
+            2,
+        ],
+        [
+            "slot with a newline",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\n` } }),
+            "CRED_PROXY_TOKEN_0 (route /anthropic/) contains a line break (CR or LF)",
+            2,
+        ],
+        [
+            "slot with CRLF injection",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] })], env: { CRED_PROXY_TOKEN_0: `${token}\r\nX-Evil: 1` } }),
+            "contains a line break (CR or LF)",
+            2,
+        ],
+        [
+            "bad port",
+            () => ({ args: ["--routes", writeRoutesFile({ routes: [route()] }), "--port", "80a"], env: { CRED_PROXY_TOKEN_0: token } }),
+            'port must be an integer from 0 to 65535 (got "80a")',
+            2,
+        ],
         ["unknown flag", () => ({ args: ["--rotues", "x"] }), 'unknown argument "--rotues"', 2],
     ];
 
@@ -101,10 +151,7 @@ describe("running", () => {
             expect(child.stderr).toEqual([`cred-proxy: listening on 127.0.0.1:${port} with 1 route(s): /anthropic/`]);
             expect((await send(port, "/anthropic/v1/x")).status).toBe(200);
             expect(await child.stop("SIGTERM")).toBe(0);
-            expect(child.stderr.slice(1)).toEqual([
-                "cred-proxy: SIGTERM received: draining in-flight requests",
-                "cred-proxy: stopped",
-            ]);
+            expect(child.stderr.slice(1)).toEqual(["cred-proxy: SIGTERM received: draining in-flight requests", "cred-proxy: stopped"]);
             expect(child.stdout).toHaveLength(1);
             expect(JSON.parse(child.stdout[0])).toMatchObject({ route: "/anthropic/", status: 200 });
         } finally {
@@ -118,9 +165,7 @@ describe("running", () => {
         const child = await startChildProxy([route({ upstream: upstream.url })], { env: { CRED_PROXY_TOKEN_0: token } });
         try {
             const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
-            const replies = await Promise.all(
-                Array.from({ length: 300 }, (_, i) => send(child.port, `/anthropic/v1/n${i}`, { agent })),
-            );
+            const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => send(child.port, `/anthropic/v1/n${i}`, { agent })));
             agent.destroy();
             expect(replies.every((r) => r.status === 200)).toBe(true);
             expect(await child.stop("SIGTERM")).toBe(0);

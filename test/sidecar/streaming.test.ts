@@ -30,14 +30,16 @@ test("server-sent events reach the agent while the upstream still holds the resp
         // bytes before sending headers would deadlock here.
         res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
         res.flushHeaders();
-        void seen.then(() => {
-            res.write("event: ping\ndata: {}\n\n");
-            return released;
-        }).then(() => {
-            res.write("event: message_stop\ndata: {}\n\n");
-            upstreamEnded = true;
-            res.end();
-        });
+        void seen
+            .then(() => {
+                res.write("event: ping\ndata: {}\n\n");
+                return released;
+            })
+            .then(() => {
+                res.write("event: message_stop\ndata: {}\n\n");
+                upstreamEnded = true;
+                res.end();
+            });
     });
     const { res } = await open(proxy.port, "/api/v1/messages");
     headersSeen();

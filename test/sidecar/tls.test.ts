@@ -53,9 +53,7 @@ test("an upstream certificate from a CA given in NODE_EXTRA_CA_CERTS is accepted
     const child = await proxyWith({ NODE_EXTRA_CA_CERTS: ca.caCertPath });
     const res = await send(child.port, "/good/v1/x");
     expect(res.status).toBe(200);
-    expect(headerValues(good.requests[good.requests.length - 1].rawHeaders, "authorization")).toEqual([
-        `Bearer ${token}`,
-    ]);
+    expect(headerValues(good.requests[good.requests.length - 1].rawHeaders, "authorization")).toEqual([`Bearer ${token}`]);
 });
 
 test("a certificate for another name is refused even from a trusted CA: 502", async () => {

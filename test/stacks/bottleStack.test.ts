@@ -27,11 +27,13 @@ describe("the per-bottle stack program, loaded through ts-node as Pulumi loads i
     beforeAll(() => {
         // GITEA_TOKEN comes from a config secret, the rest from the deploying environment.
         const { GITEA_TOKEN: _unused, ...hostTokens } = tokens;
-        run = runUnderMocks(ROOT, "example", { env: {
-            ...hostTokens,
-            PULUMI_CONFIG: stackConfig("example", { "cred-proxy:tokens": { GITEA_TOKEN: configToken } }),
-            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy:tokens"]),
-        } });
+        run = runUnderMocks(ROOT, "example", {
+            env: {
+                ...hostTokens,
+                PULUMI_CONFIG: stackConfig("example", { "cred-proxy:tokens": { GITEA_TOKEN: configToken } }),
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["cred-proxy:tokens"]),
+            },
+        });
     }, 120_000);
 
     test("runs the example stack config to one sidecar named after the stack", () => {
@@ -83,13 +85,20 @@ describe("the per-bottle stack program, loaded through ts-node as Pulumi loads i
     }, 120_000);
 
     test("a bad manifest fails with every problem listed and nothing declared", () => {
-        const failed = runUnderMocks(ROOT, "example", { env: {
-            ...tokens,
-            PULUMI_CONFIG: JSON.stringify({
-                "cred-proxy:image": "cred-proxy:latest",
-                "cred-proxy:manifest": JSON.stringify({ tokens: [{ Kind: "npn", TokenRef: "NPM_TOKEN" }, { Kind: "gitea", TokenRef: "X" }] }),
-            }),
-        } });
+        const failed = runUnderMocks(ROOT, "example", {
+            env: {
+                ...tokens,
+                PULUMI_CONFIG: JSON.stringify({
+                    "cred-proxy:image": "cred-proxy:latest",
+                    "cred-proxy:manifest": JSON.stringify({
+                        tokens: [
+                            { Kind: "npn", TokenRef: "NPM_TOKEN" },
+                            { Kind: "gitea", TokenRef: "X" },
+                        ],
+                    }),
+                }),
+            },
+        });
         expect(failed.error!.runError).toBe(true);
         expect(failed.error!.message).toContain("tokens[0].Kind: must be one of");
         expect(failed.error!.message).toContain("tokens[1].Url: is required");

@@ -61,13 +61,26 @@ async function bottle(argv: string[], extraEnv: Record<string, string> = {}) {
         cwd: project,
         projectDir: project,
     });
-    const calls: Call[] = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+    const calls: Call[] = fs.existsSync(log)
+        ? fs
+              .readFileSync(log, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l))
+        : [];
     return { status, out, err, calls, commands: calls.map((c) => c.args.filter((a) => !a.startsWith("tcp://")).join(" ")) };
 }
 
 describe("the Automation API driver, against a stand-in Pulumi CLI", () => {
     test("preview: this project as workDir, the default file backend (created), config written, preview --diff streamed", async () => {
-        const { status, out, err, calls, commands } = await bottle(["preview", "stacks/bottles/example.yaml", "--stack", "staging", "--port", "9090"]);
+        const { status, out, err, calls, commands } = await bottle([
+            "preview",
+            "stacks/bottles/example.yaml",
+            "--stack",
+            "staging",
+            "--port",
+            "9090",
+        ]);
         expect(err).toBe("");
         expect(status).toBe(0);
         expect(commands).toEqual([
@@ -94,7 +107,9 @@ describe("the Automation API driver, against a stand-in Pulumi CLI", () => {
         // After up: what the agent gets, read back from the stack's outputs.
         expect(up.commands).toContain("stack output --json --stack example --non-interactive");
         expect(up.out).toMatch(/The bottle's proxy example-cred-proxy is up and healthy \(pulumi up took \d+\.\d s\)\.\n/);
-        expect(up.out).toContain("The agent container joins network example-internal only, with this environment:\n  CRED_PROXY_URL=http://cred-proxy:8080\n");
+        expect(up.out).toContain(
+            "The agent container joins network example-internal only, with this environment:\n  CRED_PROXY_URL=http://cred-proxy:8080\n",
+        );
         expect(up.out).toContain("(as JSON: npm run -s bottle -- outputs stacks/bottles/example.yaml)\n");
         const outputs = await bottle(["outputs", "stacks/bottles/example.yaml"]);
         expect(outputs.status).toBe(0);
@@ -136,7 +151,9 @@ describe("the Automation API driver, against a stand-in Pulumi CLI", () => {
 
 describe("the driver's output helpers", () => {
     test("outputs are sorted and a secret one is masked", () => {
-        expect(renderOutputs({ b: { value: 1, secret: false }, a: { value: "s", secret: true } })).toBe('{\n  "a": "[secret]",\n  "b": 1\n}\n');
+        expect(renderOutputs({ b: { value: 1, secret: false }, a: { value: "s", secret: true } })).toBe(
+            '{\n  "a": "[secret]",\n  "b": 1\n}\n',
+        );
     });
 
     test("a failed command is summarised by its error lines only", () => {
@@ -171,12 +188,22 @@ describe("the built cred-proxy-bottle bin", () => {
         const child = spawnSync(process.execPath, [bin(), "outputs", "stacks/bottles/example.yaml"], {
             cwd: ROOT,
             encoding: "utf8",
-            env: { PATH: `${fakeBin}${path.delimiter}${nodeDir}`, HOME: project, PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_BACKEND_URL: `file://${project}/state`, FAKE_PULUMI_LOG: log },
+            env: {
+                PATH: `${fakeBin}${path.delimiter}${nodeDir}`,
+                HOME: project,
+                PULUMI_CONFIG_PASSPHRASE: "p",
+                PULUMI_BACKEND_URL: `file://${project}/state`,
+                FAKE_PULUMI_LOG: log,
+            },
         });
         expect(child.stderr).toBe("");
         expect(child.status).toBe(0);
         expect(JSON.parse(child.stdout.slice(child.stdout.indexOf("{"))).proxyUrl).toBe("http://cred-proxy:8080");
-        const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call);
+        const calls = fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as Call);
         expect(new Set(calls.filter((c) => c.args[0] !== "version").map((c) => c.cwd))).toEqual(new Set([ROOT]));
     });
 });

@@ -6,7 +6,12 @@ import type { BottleRun } from "../../../cli/bottle/run";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const TOKENS = { ANTHROPIC_API_KEY: fakeToken("a"), GITHUB_TOKEN: fakeToken("gh"), GITEA_TOKEN: fakeToken("gt"), NPM_TOKEN: fakeToken("npm") };
+const TOKENS = {
+    ANTHROPIC_API_KEY: fakeToken("a"),
+    GITHUB_TOKEN: fakeToken("gh"),
+    GITEA_TOKEN: fakeToken("gt"),
+    NPM_TOKEN: fakeToken("npm"),
+};
 
 let project: string;
 let pulumiBin: string;
@@ -107,7 +112,10 @@ describe("npm run bottle -- <command> <manifest>: everything checked before Pulu
     });
 
     test("without the Pulumi CLI on PATH: one line saying how to install it, and Pulumi is not called", async () => {
-        const { status, err, runs } = await bottle(["preview", "stacks/bottles/example.yaml"], { ...ready(), PATH: path.join(project, "stacks") });
+        const { status, err, runs } = await bottle(["preview", "stacks/bottles/example.yaml"], {
+            ...ready(),
+            PATH: path.join(project, "stacks"),
+        });
         expect(status).toBe(1);
         expect(runs).toEqual([]);
         expect(err.split("\n").filter(Boolean)).toHaveLength(1);
@@ -131,7 +139,9 @@ describe("npm run bottle -- <command> <manifest>: everything checked before Pulu
             expect(status).toBe(1);
             expect(runs).toEqual([]);
             expect(err.split("\n").filter(Boolean)).toEqual([
-                expect.stringMatching(/^GITEA_TOKEN \(tokens\[2\], gitea\) is not set; export it, or store it in the stack with `pulumi config set --secret --path 'tokens\.GITEA_TOKEN' --stack example`/),
+                expect.stringMatching(
+                    /^GITEA_TOKEN \(tokens\[2\], gitea\) is not set; export it, or store it in the stack with `pulumi config set --secret --path 'tokens\.GITEA_TOKEN' --stack example`/,
+                ),
                 expect.stringMatching(/^NPM_TOKEN \(tokens\[3\], npm\) is not set/),
             ]);
         }
@@ -141,7 +151,10 @@ describe("npm run bottle -- <command> <manifest>: everything checked before Pulu
     });
 
     test("a token stored as a stack config secret need not be in the environment", async () => {
-        fs.appendFileSync(path.join(project, "stacks/Pulumi.example.yaml"), "  cred-proxy:tokens:\n    GITEA_TOKEN:\n      secure: v1:AAAA\n");
+        fs.appendFileSync(
+            path.join(project, "stacks/Pulumi.example.yaml"),
+            "  cred-proxy:tokens:\n    GITEA_TOKEN:\n      secure: v1:AAAA\n",
+        );
         const { GITEA_TOKEN: _unused, ...env } = ready();
         expect((await bottle(["up", "stacks/bottles/example.yaml"], env)).status).toBe(0);
     });
@@ -152,7 +165,9 @@ describe("npm run bottle -- <command> <manifest>: everything checked before Pulu
         expect(status).toBe(1);
         const lines = err.split("\n").filter(Boolean);
         expect(lines).toHaveLength(6); // CLI, passphrase, ANTHROPIC_API_KEY, GITHUB_TOKEN (whitespace), GITEA_TOKEN, NPM_TOKEN
-        expect(lines[3]).toBe("GITHUB_TOKEN (tokens[1], github) has leading or trailing whitespace; strip it (a trailing newline from a file or echo is common)");
+        expect(lines[3]).toBe(
+            "GITHUB_TOKEN (tokens[1], github) has leading or trailing whitespace; strip it (a trailing newline from a file or echo is common)",
+        );
         expect(err).not.toContain(bad.trim());
     });
 

@@ -51,7 +51,10 @@ describe("finding the Pulumi CLI", () => {
 
     test("the installer's ~/.pulumi/bin (or $PULUMI_HOME/bin) when PATH has none yet", () => {
         const installed = file("home/.pulumi/bin/pulumi", 0o755);
-        expect(findPulumiCli({ PATH: "", HOME: path.join(dir, "home") }, "linux")).toEqual({ command: installed, root: path.join(dir, "home/.pulumi") });
+        expect(findPulumiCli({ PATH: "", HOME: path.join(dir, "home") }, "linux")).toEqual({
+            command: installed,
+            root: path.join(dir, "home/.pulumi"),
+        });
         const custom = file("ph/bin/pulumi", 0o755);
         expect(findPulumiCli({ PULUMI_HOME: path.join(dir, "ph") }, "linux")).toEqual({ command: custom, root: path.join(dir, "ph") });
     });

@@ -93,8 +93,16 @@ describe("the config changes before preview and up", () => {
     });
 
     test("a stack named otherwise than the bottle gets the slug written; a stale slug is corrected", () => {
-        expect(planConfigChanges(desired, "example-staging", none).set).toContainEqual({ key: "cred-proxy:slug", value: "example", path: false });
-        expect(planConfigChanges(desired, "example", { ...none, slug: "old" }).set).toContainEqual({ key: "cred-proxy:slug", value: "example", path: false });
+        expect(planConfigChanges(desired, "example-staging", none).set).toContainEqual({
+            key: "cred-proxy:slug",
+            value: "example",
+            path: false,
+        });
+        expect(planConfigChanges(desired, "example", { ...none, slug: "old" }).set).toContainEqual({
+            key: "cred-proxy:slug",
+            value: "example",
+            path: false,
+        });
     });
 
     test("an inline manifest is removed, since the program takes exactly one of manifest and manifestPath", () => {

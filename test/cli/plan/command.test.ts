@@ -52,7 +52,13 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
         expect(status).toBe(0);
         const doc = JSON.parse(out) as PlanDocument;
         expect(renderPlanJson(doc)).toBe(out); // already in canonical (sorted) form
-        expect(doc.bottle).toEqual({ manifest: EXAMPLE, slug: "example", image: "cred-proxy:latest", port: 8080, tokenValues: "placeholders" });
+        expect(doc.bottle).toEqual({
+            manifest: EXAMPLE,
+            slug: "example",
+            image: "cred-proxy:latest",
+            port: 8080,
+            tokenValues: "placeholders",
+        });
         expect(doc.resources.map((r) => `${r.type} ${r.name} <- ${r.parent}`)).toEqual([
             "cred-proxy:index:CredProxySidecar example <- null",
             "docker:index/container:Container example-proxy <- cred-proxy:index:CredProxySidecar::example",
@@ -68,7 +74,13 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
             CRED_PROXY_TOKEN_2: "GITEA_TOKEN",
             CRED_PROXY_TOKEN_3: "NPM_TOKEN",
         });
-        expect(doc.outputs.routes.map((r) => r.path)).toEqual(["/anthropic/", "/gh-api/", "/gh-git/", "/gitea/gitea.example.com/", "/npm/"]);
+        expect(doc.outputs.routes.map((r) => r.path)).toEqual([
+            "/anthropic/",
+            "/gh-api/",
+            "/gh-git/",
+            "/gitea/gitea.example.com/",
+            "/npm/",
+        ]);
         expect(doc.outputs.agentEnvironment.NPM_CONFIG_REGISTRY).toBe("http://cred-proxy:8080/npm/");
     });
 
@@ -96,7 +108,9 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
     });
 
     test("--image, --slug and --port change what is declared", async () => {
-        const doc = JSON.parse((await plan([EXAMPLE, "--json", "--image", "reg.example/cred-proxy@sha256:abc", "--slug", "b7", "--port", "9090"])).out) as PlanDocument;
+        const doc = JSON.parse(
+            (await plan([EXAMPLE, "--json", "--image", "reg.example/cred-proxy@sha256:abc", "--slug", "b7", "--port", "9090"])).out,
+        ) as PlanDocument;
         expect(doc.bottle).toMatchObject({ slug: "b7", image: "reg.example/cred-proxy@sha256:abc", port: 9090 });
         expect(doc.resources.map((r) => r.name)).toEqual(["b7", "b7-proxy", "b7-egress", "b7-internal"]);
         expect(doc.resources[1].inputs).toMatchObject({ image: "reg.example/cred-proxy@sha256:abc", name: "b7-cred-proxy" });
@@ -200,7 +214,11 @@ describe("the entry points", () => {
         if (!fs.existsSync(bin)) {
             throw new Error(`${pkg.bin["cred-proxy-plan"]} is missing: run \`npm run build\` (npm test does it first)`);
         }
-        const child = spawnSync(process.execPath, [bin, EXAMPLE, "--json"], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+        const child = spawnSync(process.execPath, [bin, EXAMPLE, "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { PATH: process.env.PATH ?? "" },
+        });
         expect(child.stderr).toBe("");
         expect(child.status).toBe(0);
         expect(child.stdout).toBe(fs.readFileSync(path.join(ROOT, "stacks/plans/example.plan.json"), "utf8"));

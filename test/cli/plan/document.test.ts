@@ -16,7 +16,9 @@ describe("the plan document's parts", () => {
 
     test("a parent URN becomes <type>::<name>", () => {
         expect(urnRef("")).toBeNull();
-        expect(urnRef("urn:pulumi:dev::cred-proxy::cred-proxy:index:CredProxySidecar::example")).toBe("cred-proxy:index:CredProxySidecar::example");
+        expect(urnRef("urn:pulumi:dev::cred-proxy::cred-proxy:index:CredProxySidecar::example")).toBe(
+            "cred-proxy:index:CredProxySidecar::example",
+        );
         expect(urnRef("urn:pulumi:dev::p::a:b:Parent$docker:index/network:Network::n")).toBe("docker:index/network:Network::n");
     });
 

@@ -34,7 +34,9 @@ describe("snapshot checking, on a scratch project", () => {
         expect(await checkSnapshots(dir)).toEqual([{ snapshot: "stacks/plans/example.plan.json", kind: "missing" }]);
         expect(await updateSnapshots(dir)).toEqual({ written: ["stacks/plans/example.plan.json"], unchanged: [], removed: [] });
         expect(await checkSnapshots(dir)).toEqual([]);
-        expect(fs.readFileSync(example().snapshot, "utf8")).toBe(fs.readFileSync(path.join(ROOT, "stacks/plans/example.plan.json"), "utf8"));
+        expect(fs.readFileSync(example().snapshot, "utf8")).toBe(
+            fs.readFileSync(path.join(ROOT, "stacks/plans/example.plan.json"), "utf8"),
+        );
         expect(await updateSnapshots(dir)).toEqual({ written: [], unchanged: ["stacks/plans/example.plan.json"], removed: [] });
     });
 
@@ -121,7 +123,13 @@ describe(".github/workflows", () => {
             s.uses?.startsWith("pulumi/actions@"),
         )!;
         expect(step.uses).toBe("pulumi/actions@v6");
-        expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", diff: true, "comment-on-pr": true, upsert: true });
+        expect(step.with).toMatchObject({
+            command: "preview",
+            "stack-name": "${{ matrix.stack }}",
+            diff: true,
+            "comment-on-pr": true,
+            upsert: true,
+        });
         expect(String(step.with!["cloud-url"])).toMatch(/^file:\/\//);
         // The passphrase and every TokenRef of every example come from repository secrets.
         const refs = new Set(exampleBottles(ROOT).flatMap((e) => loadBottleManifest(e.file).tokens.map((t) => t.TokenRef)));

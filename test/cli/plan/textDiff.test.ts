@@ -13,7 +13,20 @@ describe("unifiedDiff", () => {
         const after = [...before];
         after[4] = "changed";
         expect(unifiedDiff(`${before.join("\n")}\n`, `${after.join("\n")}\n`, labels)).toBe(
-            ["--- old", "+++ new", "@@ -2,7 +2,7 @@", " line 2", " line 3", " line 4", "-line 5", "+changed", " line 6", " line 7", " line 8", ""].join("\n"),
+            [
+                "--- old",
+                "+++ new",
+                "@@ -2,7 +2,7 @@",
+                " line 2",
+                " line 3",
+                " line 4",
+                "-line 5",
+                "+changed",
+                " line 6",
+                " line 7",
+                " line 8",
+                "",
+            ].join("\n"),
         );
     });
 
@@ -27,7 +40,9 @@ describe("unifiedDiff", () => {
     });
 
     test("insertions and deletions", () => {
-        expect(unifiedDiff("a\nb\nc\n", "a\nc\nd\n", labels)).toBe(["--- old", "+++ new", "@@ -1,3 +1,3 @@", " a", "-b", " c", "+d", ""].join("\n"));
+        expect(unifiedDiff("a\nb\nc\n", "a\nc\nd\n", labels)).toBe(
+            ["--- old", "+++ new", "@@ -1,3 +1,3 @@", " a", "-b", " c", "+d", ""].join("\n"),
+        );
     });
 
     test("a difference only in the final newline is still reported", () => {

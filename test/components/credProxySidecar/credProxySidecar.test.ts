@@ -40,7 +40,11 @@ beforeAll(async () => {
     registered = installMocks();
     pulumi = await import("@pulumi/pulumi");
     const { CredProxySidecar } = await import("../../../components");
-    Object.assign(process.env, { TEST_ANTHROPIC_KEY: tokens.TEST_ANTHROPIC_KEY, TEST_GH_TOKEN: tokens.TEST_GH_TOKEN, TEST_NPM_TOKEN: tokens.TEST_NPM_TOKEN });
+    Object.assign(process.env, {
+        TEST_ANTHROPIC_KEY: tokens.TEST_ANTHROPIC_KEY,
+        TEST_GH_TOKEN: tokens.TEST_GH_TOKEN,
+        TEST_NPM_TOKEN: tokens.TEST_NPM_TOKEN,
+    });
     try {
         sidecar = new CredProxySidecar("bottle-a", {
             bottle,
@@ -92,10 +96,7 @@ describe("what CredProxySidecar declares", () => {
     });
 
     test("the container joins both networks, answering to cred-proxy only on the internal one", () => {
-        expect(container().networksAdvanced).toEqual([
-            { name: "bottle-a-internal", aliases: ["cred-proxy"] },
-            { name: "bottle-a-egress" },
-        ]);
+        expect(container().networksAdvanced).toEqual([{ name: "bottle-a-internal", aliases: ["cred-proxy"] }, { name: "bottle-a-egress" }]);
     });
 
     test("the container runs unprivileged and bounded", () => {

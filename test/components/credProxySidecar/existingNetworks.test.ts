@@ -5,7 +5,7 @@ let registered: RegisteredResource[];
 let lib: typeof import("../../../components");
 
 beforeAll(async () => {
-    registered = installMocks({ existingNetworks: { "shared-internal": { internal: true }, "routable": { internal: false } } });
+    registered = installMocks({ existingNetworks: { "shared-internal": { internal: true }, routable: { internal: false } } });
     lib = await import("../../../components");
     process.env.NET_TEST_TOKEN = fakeToken("npm");
 });

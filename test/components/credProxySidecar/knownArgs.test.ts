@@ -38,7 +38,9 @@ async function refusal(args: Record<string, unknown>): Promise<string[]> {
 describe("arguments that decide what is declared must be known when the constructor runs", () => {
     test("outputs and unknowns in the manifest are named by path", async () => {
         const issues = await refusal({
-            bottle: { tokens: [{ Kind: "gitea", TokenRef: "KNOWN_ARGS_TOKEN", Url: pulumi.output("https://git.example.com") }, pulumi.unknown] },
+            bottle: {
+                tokens: [{ Kind: "gitea", TokenRef: "KNOWN_ARGS_TOKEN", Url: pulumi.output("https://git.example.com") }, pulumi.unknown],
+            },
             tokenValues: { KNOWN_ARGS_TOKEN: pulumi.secret(token) },
         });
         expect(issues).toEqual([

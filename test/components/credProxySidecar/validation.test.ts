@@ -34,7 +34,12 @@ async function failure(name: string, args: Partial<import("../../../components")
 describe("CredProxySidecar refuses bad input before declaring anything", () => {
     test("manifest problems are listed with their path under args", async () => {
         const err = await failure("bad-manifest", {
-            bottle: { tokens: [{ Kind: "antropic", TokenRef: "A" }, { Kind: "gitea", TokenRef: "B" }] },
+            bottle: {
+                tokens: [
+                    { Kind: "antropic", TokenRef: "A" },
+                    { Kind: "gitea", TokenRef: "B" },
+                ],
+            },
             port: 70000,
         });
         expect(err).toBeInstanceOf(lib.CredProxySidecarArgsError);

@@ -1,7 +1,13 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { loadBottleManifest, ManifestError, parseBottleManifest, type BottleManifest, type ValidatedManifest } from "../../../components/core";
+import {
+    loadBottleManifest,
+    ManifestError,
+    parseBottleManifest,
+    type BottleManifest,
+    type ValidatedManifest,
+} from "../../../components/core";
 import { fakeToken } from "../../helpers/fakeTokens";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -54,8 +60,12 @@ let virtualCount = 0;
 function loadVirtual(ext: string, text: string): ValidatedManifest {
     const file = path.join(tmp, `virtual-${virtualCount++}${ext}`);
     const realRead = fs.readFileSync;
-    const spy = jest.spyOn(fs, "readFileSync").mockImplementation(((p: fs.PathOrFileDescriptor, options?: unknown) =>
-        p === file ? text : (realRead as (p: fs.PathOrFileDescriptor, o?: unknown) => string | Buffer)(p, options)) as typeof fs.readFileSync);
+    const spy = jest
+        .spyOn(fs, "readFileSync")
+        .mockImplementation(((p: fs.PathOrFileDescriptor, options?: unknown) =>
+            p === file
+                ? text
+                : (realRead as (p: fs.PathOrFileDescriptor, o?: unknown) => string | Buffer)(p, options)) as typeof fs.readFileSync);
     try {
         return loadBottleManifest(file);
     } finally {
@@ -123,13 +133,16 @@ describe("loadBottleManifest: file problems", () => {
         expect(err.message).toContain(dir);
     });
 
-    it.each(["bottle.txt", "bottle.toml", "bottle", "bottle.yaml.bak", "bottle.jsonc"])("refuses the unsupported file type of %s", (name) => {
-        const file = tmpFile(name, "tokens: []\n");
-        const err = loadError(file);
-        expect(err.file).toBe(file);
-        expect(err.issues).toEqual([{ path: "", message: expect.stringMatching(/\.yaml.*\.yml.*\.json/) }]);
-        expect(err.message).toContain(file);
-    });
+    it.each(["bottle.txt", "bottle.toml", "bottle", "bottle.yaml.bak", "bottle.jsonc"])(
+        "refuses the unsupported file type of %s",
+        (name) => {
+            const file = tmpFile(name, "tokens: []\n");
+            const err = loadError(file);
+            expect(err.file).toBe(file);
+            expect(err.issues).toEqual([{ path: "", message: expect.stringMatching(/\.yaml.*\.yml.*\.json/) }]);
+            expect(err.message).toContain(file);
+        },
+    );
 });
 
 describe("loadBottleManifest: syntax errors", () => {
@@ -208,7 +221,9 @@ describe("loadBottleManifest: schema errors", () => {
             throw new Error("expected a ManifestError");
         })();
         expect(err.issues).toEqual(direct.issues);
-        expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(["tokens[0].TokenRef", "tokens[0].Tokenref", "tokens[1].Url"]));
+        expect(err.issues.map((i) => i.path)).toEqual(
+            expect.arrayContaining(["tokens[0].TokenRef", "tokens[0].Tokenref", "tokens[1].Url"]),
+        );
     });
 
     it("JSON: a manifest that is not an object names the file", () => {
@@ -269,7 +284,10 @@ describe("loadBottleManifest: messages never quote the source", () => {
 
     it("schema errors of a loaded file do not quote a pasted token", () => {
         const token = fakeToken("schema");
-        const err = virtualError(".yaml", `tokens:\n  - Kind: github\n    TokenRef: ${token}\n  - Kind: gitea\n    TokenRef: G\n    Url: https://x:${token}@git.example.com\n`);
+        const err = virtualError(
+            ".yaml",
+            `tokens:\n  - Kind: github\n    TokenRef: ${token}\n  - Kind: gitea\n    TokenRef: G\n    Url: https://x:${token}@git.example.com\n`,
+        );
         expect(err.issues.map((i) => i.path)).toEqual(["tokens[0].TokenRef", "tokens[1].Url"]);
         expect(visibleText(err)).not.toContain(token);
     });

@@ -153,7 +153,9 @@ describe("parseBottleManifest: TokenRef", () => {
         ["null", null],
         ["an object", { env: "X" }],
     ])("refuses a TokenRef that is %s", (_label, ref) => {
-        expect(entryIssues({ Kind: "npm", TokenRef: ref })).toEqual([{ path: "tokens[0].TokenRef", message: expect.stringMatching(/string/) }]);
+        expect(entryIssues({ Kind: "npm", TokenRef: ref })).toEqual([
+            { path: "tokens[0].TokenRef", message: expect.stringMatching(/string/) },
+        ]);
     });
 
     it("requires TokenRef", () => {
@@ -244,7 +246,9 @@ describe("parseBottleManifest: Url", () => {
         ["a DEL", "https://git.example.com/\u007f", /whitespace|control/],
         ["an invalid port", "https://git.example.com:99999", /absolute/],
     ])("refuses %s", (_label, url, message) => {
-        expect(entryIssues({ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: url })).toEqual([{ path: "tokens[0].Url", message: expect.stringMatching(message) }]);
+        expect(entryIssues({ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: url })).toEqual([
+            { path: "tokens[0].Url", message: expect.stringMatching(message) },
+        ]);
     });
 
     // The rule the implementation states ("must not contain whitespace or control characters")
@@ -319,7 +323,13 @@ describe("parseBottleManifest: at most one anthropic, github and npm", () => {
     });
 
     it("refuses every extra one, each naming the first", () => {
-        const issues = issuesOf({ tokens: [{ Kind: "npm", TokenRef: "A" }, { Kind: "npm", TokenRef: "B" }, { Kind: "npm", TokenRef: "C" }] });
+        const issues = issuesOf({
+            tokens: [
+                { Kind: "npm", TokenRef: "A" },
+                { Kind: "npm", TokenRef: "B" },
+                { Kind: "npm", TokenRef: "C" },
+            ],
+        });
         expect(issues).toEqual([
             { path: "tokens[1].Kind", message: expect.stringMatching(/tokens\[0\]/) },
             { path: "tokens[2].Kind", message: expect.stringMatching(/tokens\[0\]/) },
@@ -487,12 +497,17 @@ describe("parseBottleManifest: the validated manifest", () => {
     it("carries each gitea entry's parsed target, so no later step parses the Url again", () => {
         const token = parseBottleManifest(written).tokens[1];
         expect(token.Kind).toBe("gitea");
-        expect(token.Kind === "gitea" && token.target).toEqual({ upstreamHost: "git.example.com", upstream: "https://Git.Example.com:443/sub" });
+        expect(token.Kind === "gitea" && token.target).toEqual({
+            upstreamHost: "git.example.com",
+            upstream: "https://Git.Example.com:443/sub",
+        });
     });
 
     it("is frozen, so what was validated cannot change afterwards", () => {
         const manifest = parseBottleManifest(written);
-        expect(Object.isFrozen(manifest) && Object.isFrozen(manifest.tokens) && manifest.tokens.every((t) => Object.isFrozen(t))).toBe(true);
+        expect(Object.isFrozen(manifest) && Object.isFrozen(manifest.tokens) && manifest.tokens.every((t) => Object.isFrozen(t))).toBe(
+            true,
+        );
         expect(() => {
             (manifest.tokens[0] as { TokenRef: string }).TokenRef = "bad-ref";
         }).toThrow(TypeError);

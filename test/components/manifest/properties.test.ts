@@ -82,7 +82,9 @@ const entrySpecsArb: fc.Arbitrary<EntrySpec[]> = fc
     });
 
 function withRefs(specs: EntrySpec[], refs: string[]): Entry[] {
-    return specs.map((spec, i) => (spec.url === undefined ? { Kind: spec.kind, TokenRef: refs[i] } : { Kind: spec.kind, TokenRef: refs[i], Url: spec.url }));
+    return specs.map((spec, i) =>
+        spec.url === undefined ? { Kind: spec.kind, TokenRef: refs[i] } : { Kind: spec.kind, TokenRef: refs[i], Url: spec.url },
+    );
 }
 
 const extrasArb = fc.dictionary(
@@ -138,7 +140,12 @@ describe("properties: valid manifests always plan", () => {
                 const text = renderCredProxyRoutes(upstreams);
                 const parsed = JSON.parse(text) as unknown;
                 expect(parsed).toEqual({
-                    routes: upstreams.map((u) => ({ path: u.path, upstream: u.upstream, auth_scheme: u.authScheme, token_env: u.tokenEnv })),
+                    routes: upstreams.map((u) => ({
+                        path: u.path,
+                        upstream: u.upstream,
+                        auth_scheme: u.authScheme,
+                        token_env: u.tokenEnv,
+                    })),
                 });
                 expect(`${JSON.stringify(parsed, null, 2)}\n`).toBe(text);
                 expect(text.endsWith("}\n")).toBe(true);
@@ -162,7 +169,12 @@ describe("properties: valid manifests always plan", () => {
 
 describe("properties: junk is refused with a ManifestError and nothing else", () => {
     const kindish = fc.oneof(fc.constantFrom("anthropic", "github", "gitea", "npm"), fc.string(), fc.anything());
-    const urlish = fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), giteaArb.map((g) => g.url), fc.string(), fc.anything());
+    const urlish = fc.oneof(
+        fc.webUrl({ withQueryParameters: true, withFragments: true }),
+        giteaArb.map((g) => g.url),
+        fc.string(),
+        fc.anything(),
+    );
     const junkEntry = fc.oneof(
         fc.anything(),
         fc.record({ Kind: kindish, TokenRef: fc.oneof(tokenRefArb, fc.string(), fc.anything()), Url: urlish }, { requiredKeys: [] }),
@@ -227,7 +239,9 @@ describe("properties: the routes file never names a TokenRef", () => {
 });
 
 describe("properties: error messages never carry a secret placed in a value", () => {
-    const secretArb = fc.tuple(fc.constantFrom("ghp", "sk-ant", "npm", "glpat", "fake"), fc.stringMatching(/^[A-Za-z0-9]{20,40}$/)).map(([p, s]) => `${p}-${s}`);
+    const secretArb = fc
+        .tuple(fc.constantFrom("ghp", "sk-ant", "npm", "glpat", "fake"), fc.stringMatching(/^[A-Za-z0-9]{20,40}$/))
+        .map(([p, s]) => `${p}-${s}`);
 
     /** Ways a secret ends up where it does not belong; each makes the entry invalid. */
     const placements: Array<[string, (s: string) => unknown]> = [

@@ -120,7 +120,9 @@ describe("resolveCredProxyTokenValues: refused values", () => {
         };
         const err = resolutionError(() => resolveCredProxyTokenValues({ [SLOT]: REF }, {}, { whenUnset }));
         expect(asked).toEqual([REF]);
-        expect(err.problems).toEqual([{ slot: SLOT, tokenRef: REF, message: expect.stringContaining(`add ${REF} to the stack's secret config`) }]);
+        expect(err.problems).toEqual([
+            { slot: SLOT, tokenRef: REF, message: expect.stringContaining(`add ${REF} to the stack's secret config`) },
+        ]);
         expect(err.problems[0].message).toMatch(/not set/);
         expect(err.problems[0].message).not.toMatch(/remove the token entry/);
         expect(err.message).toContain(`add ${REF} to the stack's secret config`);

@@ -122,10 +122,17 @@ describe("credProxyRoutes: gitea hosts, ports and sub-paths", () => {
     });
 
     it("takes a gitea route from the target validation found, not from the Url text again", () => {
-        const manifest = parseBottleManifest({ tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://Git.Example.com:443/sub/" }] });
+        const manifest = parseBottleManifest({
+            tokens: [{ Kind: "gitea", TokenRef: "GITEA_TOKEN", Url: "https://Git.Example.com:443/sub/" }],
+        });
         const token = manifest.tokens[0];
-        expect(token.Kind === "gitea" && token.target).toEqual({ upstreamHost: "git.example.com", upstream: "https://Git.Example.com:443/sub" });
-        expect(credProxyRoutes(manifest).map((r) => [r.path, r.upstream])).toEqual([["/gitea/git.example.com/", "https://Git.Example.com:443/sub"]]);
+        expect(token.Kind === "gitea" && token.target).toEqual({
+            upstreamHost: "git.example.com",
+            upstream: "https://Git.Example.com:443/sub",
+        });
+        expect(credProxyRoutes(manifest).map((r) => [r.path, r.upstream])).toEqual([
+            ["/gitea/git.example.com/", "https://Git.Example.com:443/sub"],
+        ]);
     });
 });
 
@@ -163,7 +170,11 @@ describe("credProxyRoutes: slots follow manifest order", () => {
     });
 
     it("slots count past 9 without padding", () => {
-        const tokens = Array.from({ length: 12 }, (_, i) => ({ Kind: "gitea", TokenRef: `GITEA_${i}`, Url: `https://git${i}.example.com` }));
+        const tokens = Array.from({ length: 12 }, (_, i) => ({
+            Kind: "gitea",
+            TokenRef: `GITEA_${i}`,
+            Url: `https://git${i}.example.com`,
+        }));
         const routes = plan({ tokens });
         expect(routes.map((r) => r.tokenEnv)).toEqual(tokens.map((_, i) => `CRED_PROXY_TOKEN_${i}`));
         expect(routes[11].path).toBe("/gitea/git11.example.com/");

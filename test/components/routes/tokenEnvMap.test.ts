@@ -72,7 +72,13 @@ describe("credProxyTokenEnvMap", () => {
 
     it("refuses two routes sharing a slot with different TokenRefs, naming both and the slot", () => {
         const routes = [
-            route({ tokenEnv: "CRED_PROXY_TOKEN_0", tokenRef: "NPM_TOKEN", kind: "npm", path: "/npm/", upstream: "https://registry.npmjs.org" }),
+            route({
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "NPM_TOKEN",
+                kind: "npm",
+                path: "/npm/",
+                upstream: "https://registry.npmjs.org",
+            }),
             route({ tokenEnv: "CRED_PROXY_TOKEN_1", tokenRef: "FIRST_GH_TOKEN" }),
             route({ tokenEnv: "CRED_PROXY_TOKEN_1", tokenRef: "SECOND_GH_TOKEN", path: "/gh-git/", upstream: "https://github.com" }),
         ];
@@ -96,6 +102,8 @@ describe("credProxyTokenEnvMap", () => {
             route({ tokenEnv: "CRED_PROXY_TOKEN_0", tokenRef: "C_REF", path: "/gh-git/" }),
         ];
         expect(() => credProxyTokenEnvMap(routes)).toThrow(TokenSlotConflictError);
-        expect(() => credProxyTokenEnvMap(routes)).toThrow(/CRED_PROXY_TOKEN_0[\s\S]*A_REF[\s\S]*C_REF|CRED_PROXY_TOKEN_0[\s\S]*C_REF[\s\S]*A_REF/);
+        expect(() => credProxyTokenEnvMap(routes)).toThrow(
+            /CRED_PROXY_TOKEN_0[\s\S]*A_REF[\s\S]*C_REF|CRED_PROXY_TOKEN_0[\s\S]*C_REF[\s\S]*A_REF/,
+        );
     });
 });

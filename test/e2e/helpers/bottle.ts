@@ -120,7 +120,8 @@ export class BottleStacks {
         this.names.clear();
         for (const name of names) {
             const destroyed = await this.pulumi(name, ["destroy", "--yes", "--skip-preview"]);
-            if (destroyed.code !== 0 && !/no stack named/i.test(destroyed.stderr)) errors.push(`destroy ${name}: ${destroyed.stderr.trim()}`);
+            if (destroyed.code !== 0 && !/no stack named/i.test(destroyed.stderr))
+                errors.push(`destroy ${name}: ${destroyed.stderr.trim()}`);
             await this.pulumi(name, ["stack", "rm", "--yes", "--force"]);
             rmSync(path.join(REPO_ROOT, "stacks", `Pulumi.${this.stack(name)}.yaml`), { force: true });
         }

@@ -62,10 +62,7 @@ export async function execIn(ref: ContainerRef, cmd: string[], opts: ExecOptions
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-            () => reject(new Error(`exec ${JSON.stringify(cmd)} did not finish within ${timeoutMs} ms`)),
-            timeoutMs,
-        );
+        timer = setTimeout(() => reject(new Error(`exec ${JSON.stringify(cmd)} did not finish within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
         await Promise.race([ended, timedOut]);
@@ -121,8 +118,7 @@ export async function waitHealthy(ref: ContainerRef, timeoutMs = 60_000): Promis
         if (!health) throw new Error(`container ${info.Name} has no healthcheck`);
         if (health.Status === "healthy") return;
         const lastProbe = health.Log?.[health.Log.length - 1];
-        const detail = () =>
-            `last probe: ${lastProbe ? `exit ${lastProbe.ExitCode}: ${lastProbe.Output}` : "none"}`;
+        const detail = () => `last probe: ${lastProbe ? `exit ${lastProbe.ExitCode}: ${lastProbe.Output}` : "none"}`;
         if (!info.State.Running) {
             throw new Error(
                 `container ${info.Name} stopped (${info.State.Status}, exit ${info.State.ExitCode}) ` +
@@ -153,8 +149,7 @@ export async function containerIp(ref: ContainerRef, networkName: string): Promi
 }
 
 export type HttpProbe =
-    | { ok: true; status: number; headers: Record<string, string | string[]>; body: string }
-    | { ok: false; error: string };
+    { ok: true; status: number; headers: Record<string, string | string[]>; body: string } | { ok: false; error: string };
 
 /**
  * Make one HTTP request from inside a container (with its node) and report what happened:

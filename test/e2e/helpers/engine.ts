@@ -60,8 +60,7 @@ export function dockerRequired(): boolean {
 }
 
 const NO_ENGINE_HELP =
-    "no Docker engine answered (DOCKER_HOST or /var/run/docker.sock). " +
-    "Run `bash .ci/docker-engine.sh` to install and start one.";
+    "no Docker engine answered (DOCKER_HOST or /var/run/docker.sock). " + "Run `bash .ci/docker-engine.sh` to install and start one.";
 
 /**
  * `describe` for suites that need a Docker engine.

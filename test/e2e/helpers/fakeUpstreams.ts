@@ -73,7 +73,8 @@ export class FakeUpstream {
             });
         `;
         const r = await execIn(this.container, ["node", "-e", script, method, target], { stdin: body });
-        if (r.exitCode !== 0) throw new Error(`fake upstream ${this.spec.name}: ${method} ${target} failed (exit ${r.exitCode}): ${r.stderr}${r.stdout}`);
+        if (r.exitCode !== 0)
+            throw new Error(`fake upstream ${this.spec.name}: ${method} ${target} failed (exit ${r.exitCode}): ${r.stderr}${r.stdout}`);
         return JSON.parse(r.stdout) as unknown;
     }
 
@@ -114,7 +115,13 @@ export async function startFakeUpstreams(
     }
     return Promise.all(
         opts.specs.map(async (s) => {
-            const env = [`UPSTREAM_NAME=${s.name}`, `UPSTREAM_PORT=${s.port ?? 443}`, `TLS_CERT=${CERT_PATH}`, `TLS_KEY=${KEY_PATH}`, "HOME=/tmp"];
+            const env = [
+                `UPSTREAM_NAME=${s.name}`,
+                `UPSTREAM_PORT=${s.port ?? 443}`,
+                `TLS_CERT=${CERT_PATH}`,
+                `TLS_KEY=${KEY_PATH}`,
+                "HOME=/tmp",
+            ];
             if (s.gitBase !== undefined) env.push("GIT=1", `GIT_BASE=${s.gitBase}`);
             if (s.plainHttp) env.push("PLAIN_HTTP=1");
             const [uid, gid] = UPSTREAM_USER.split(":").map(Number);
@@ -144,7 +151,8 @@ export function fakeUpstreamSpecs(routes: { kind: string; upstream: string }[]):
     const byOrigin = new Map<string, FakeUpstreamSpec>();
     for (const r of routes) {
         const url = new URL(r.upstream);
-        if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`route upstream ${r.upstream}: the fakes serve http and https only`);
+        if (url.protocol !== "https:" && url.protocol !== "http:")
+            throw new Error(`route upstream ${r.upstream}: the fakes serve http and https only`);
         if (byOrigin.has(url.origin)) continue;
         const git = r.kind === "gitea" || url.hostname === "github.com";
         byOrigin.set(url.origin, {

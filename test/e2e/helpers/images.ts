@@ -32,11 +32,7 @@ interface RunResult {
 }
 
 /** Run a command; resolve with its output, reject with both streams in the message. */
-function run(
-    cmd: string,
-    args: string[],
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
-): Promise<RunResult> {
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(cmd, args, {
             cwd: opts.cwd ?? REPO_ROOT,
@@ -68,7 +64,10 @@ function run(
 
 /** The last non-empty line of a script's stdout: the image scripts print the reference there. */
 function lastLine(stdout: string): string {
-    const lines = stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+    const lines = stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "");
     const ref = lines[lines.length - 1];
     if (!ref || !/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$/.test(ref)) {
         throw new Error(`expected an image reference as the last line of output, got: ${JSON.stringify(ref)}`);
@@ -90,16 +89,12 @@ function once(key: string, make: () => Promise<string>): Promise<string> {
 
 /** Build (or reuse) the offline Node.js base image; resolves to `cred-proxy-node-base:<hash12>`. */
 export function buildOfflineBaseImage(): Promise<string> {
-    return once("base", async () =>
-        lastLine((await run("bash", [path.join(REPO_ROOT, "sidecar", "build-offline-base.sh")])).stdout),
-    );
+    return once("base", async () => lastLine((await run("bash", [path.join(REPO_ROOT, "sidecar", "build-offline-base.sh")])).stdout));
 }
 
 /** Build (or reuse) the tools image (node + git); resolves to `cred-proxy-e2e-tools:<hash12>`. */
 export function buildToolsImage(): Promise<string> {
-    return once("tools", async () =>
-        lastLine((await run("bash", [path.join(REPO_ROOT, "test", "e2e", "build-tools-image.sh")])).stdout),
-    );
+    return once("tools", async () => lastLine((await run("bash", [path.join(REPO_ROOT, "test", "e2e", "build-tools-image.sh")])).stdout));
 }
 
 /** Does the engine have this image? */
@@ -166,7 +161,12 @@ export function dockerfileContextSources(dockerfileText: string): string[] {
             if (/^[a-z]+:\/\//i.test(src)) continue; // ADD <url>: nothing local to hash
             const wildcard = src.search(/[*?[]/);
             const base = wildcard === -1 ? src : src.slice(0, wildcard).replace(/[^/]*$/, "");
-            sources.add(path.posix.normalize(base === "" ? "." : base).replace(/^\/+/, "").replace(/\/+$/, "") || ".");
+            sources.add(
+                path.posix
+                    .normalize(base === "" ? "." : base)
+                    .replace(/^\/+/, "")
+                    .replace(/\/+$/, "") || ".",
+            );
         }
     }
     return [...sources].sort();
@@ -249,8 +249,7 @@ export async function buildDockerfileImage(b: DockerfileBuild & { fullContext?: 
     const [tarCode, buildCode] = await Promise.all([exit(tar), exit(build)]);
     if (tarCode !== 0 || buildCode !== 0) {
         throw new Error(
-            `docker build of ${b.dockerfile} failed (docker exit ${buildCode}, tar exit ${tarCode})\n` +
-                logs.join("").slice(-6000),
+            `docker build of ${b.dockerfile} failed (docker exit ${buildCode}, tar exit ${tarCode})\n` + logs.join("").slice(-6000),
         );
     }
     return ref;

@@ -50,7 +50,9 @@ export function statIn(ref: ContainerRef, file: string): Promise<FileStat> {
 
 /** A file's text, read as the container's user (or `user`). */
 export async function readFileIn(ref: ContainerRef, file: string, user?: string): Promise<string> {
-    const r = await execIn(ref, ["node", "-e", 'process.stdout.write(require("fs").readFileSync(process.argv[1], "utf8"))', file], { user });
+    const r = await execIn(ref, ["node", "-e", 'process.stdout.write(require("fs").readFileSync(process.argv[1], "utf8"))', file], {
+        user,
+    });
     if (r.exitCode !== 0) throw new Error(`reading ${file} failed (exit ${r.exitCode}): ${r.stderr}`);
     return r.stdout;
 }

@@ -126,7 +126,12 @@ export function runChecked(
         child.on("close", (code) => {
             clearTimeout(timer);
             if (code === 0) resolve({ code, stdout, stderr });
-            else reject(new Error(`${command} ${args.join(" ")} exited ${code}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`));
+            else
+                reject(
+                    new Error(
+                        `${command} ${args.join(" ")} exited ${code}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
+                    ),
+                );
         });
     });
 }
@@ -208,8 +213,16 @@ export async function removeDockerNamesWithPrefix(prefix: string): Promise<strin
     if (!prefix.startsWith("e2e-")) throw new Error(`refusing to remove by a prefix that is not a test slug: ${prefix}`);
     const d = docker();
     const { containers, networks } = await dockerNamesWithPrefix(prefix);
-    for (const name of containers) await d.getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
-    for (const name of networks) await d.getNetwork(name).remove().catch(() => undefined);
+    for (const name of containers)
+        await d
+            .getContainer(name)
+            .remove({ force: true, v: true })
+            .catch(() => undefined);
+    for (const name of networks)
+        await d
+            .getNetwork(name)
+            .remove()
+            .catch(() => undefined);
     return [...containers, ...networks];
 }
 

@@ -68,7 +68,9 @@ export function describeEngine(name: string, fn: () => void): void {
         return;
     }
     const bar = "!".repeat(100);
-    process.stderr.write(`\n${bar}\n!!! SKIPPING end-to-end suite "${name}": ${missing.join("; ")}\n!!! With CI=true this is a failure.\n${bar}\n\n`);
+    process.stderr.write(
+        `\n${bar}\n!!! SKIPPING end-to-end suite "${name}": ${missing.join("; ")}\n!!! With CI=true this is a failure.\n${bar}\n\n`,
+    );
     describe.skip(name, fn);
 }
 

@@ -72,7 +72,15 @@ export function fileTar(f: { file: string; content: Buffer; mode: number; uid: n
         p.on("data", (c: unknown) => chunks.push(c as Buffer));
         p.on("end", () => resolve(Buffer.concat(chunks)));
         p.on("error", reject);
-        const header = { name: f.file.replace(/^\/+/, ""), mode: f.mode, uid: f.uid, gid: f.gid, size: f.content.length, mtime: new Date(0), type: "file" as const };
+        const header = {
+            name: f.file.replace(/^\/+/, ""),
+            mode: f.mode,
+            uid: f.uid,
+            gid: f.gid,
+            size: f.content.length,
+            mtime: new Date(0),
+            type: "file" as const,
+        };
         p.entry(header, f.content, (err) => {
             if (err) reject(err);
             else p.finalize();

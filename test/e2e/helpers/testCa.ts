@@ -45,9 +45,13 @@ export async function buildCaTrustingImage(run: E2eRun, sidecarImage: string, ca
     const labels = Object.entries(run.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
     run.trackImage(ref);
     try {
-        await execFileAsync("docker", ["build", "--quiet", "--build-arg", `SIDECAR_IMAGE=${sidecarImage}`, ...labels, "--tag", ref, context], {
-            env: { ...process.env, DOCKER_BUILDKIT: "0" },
-        });
+        await execFileAsync(
+            "docker",
+            ["build", "--quiet", "--build-arg", `SIDECAR_IMAGE=${sidecarImage}`, ...labels, "--tag", ref, context],
+            {
+                env: { ...process.env, DOCKER_BUILDKIT: "0" },
+            },
+        );
     } catch (e) {
         throw new Error(`building the CA-trusting proxy image failed: ${(e as Error).message}`);
     }

@@ -103,7 +103,10 @@ export class FakeEngine {
                 call: grpc.ServerUnaryCall<RegisterResourceOutputsRequest, Empty>,
                 callback: grpc.sendUnaryData<Empty>,
             ) => {
-                this.record.outputs.set(call.request.getUrn(), (call.request.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+                this.record.outputs.set(
+                    call.request.getUrn(),
+                    (call.request.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                );
                 callback(null, new Empty());
             },
         });
@@ -116,7 +119,9 @@ export class FakeEngine {
 
     async start(): Promise<void> {
         this.port = await new Promise<number>((resolve, reject) =>
-            this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+            this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+                err ? reject(err) : resolve(port),
+            ),
         );
     }
 

@@ -99,9 +99,7 @@ export async function startChildProxy(routes: RouteEntry[], opts: RunOptions = {
     };
     proc.stdout!.on("data", collect(stdout, "proxy stdout"));
     const onErr = collect(stderr, "proxy stderr");
-    const exited = new Promise<number | string>((resolve) =>
-        proc.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-    );
+    const exited = new Promise<number | string>((resolve) => proc.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
     const port = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`proxy did not start: ${stderr.join(" | ")}`)), 10_000);
         proc.stderr!.on("data", (d: Buffer) => {

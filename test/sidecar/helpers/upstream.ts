@@ -95,9 +95,7 @@ export async function startUpstream(opts: UpstreamOptions = {}): Promise<FakeUps
         });
         handler(req, res, rec);
     };
-    const server = opts.tls
-        ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest)
-        : http.createServer(onRequest);
+    const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : http.createServer(onRequest);
     // The fake must never be the bottleneck, nor cut long tests short.
     server.requestTimeout = 0;
     const upstream: FakeUpstream = {
