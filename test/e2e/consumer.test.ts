@@ -20,7 +20,8 @@ import {
     destroyExample,
     type ExportedResource,
 } from "./helpers/programCopy";
-import { describeEngine, mustSucceed, PulumiWorkspace } from "./helpers/pulumiCli";
+import { mustSucceed } from "../helpers/commands";
+import { describeEngine, PulumiWorkspace } from "./helpers/pulumiCli";
 
 const STACK = "e2e";
 

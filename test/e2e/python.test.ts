@@ -26,7 +26,6 @@ import {
     dockerNamesWithPrefix,
     pythonSdkGenerator,
     removeDockerNamesWithPrefix,
-    runChecked,
     uniqueSlug,
     useLocalProviderPlugin,
     writePluginShim,
@@ -34,7 +33,8 @@ import {
     destroyExample,
     type ExportedResource,
 } from "./helpers/programCopy";
-import { describeEngine, mustSucceed, PulumiWorkspace } from "./helpers/pulumiCli";
+import { mustSucceed, runChecked } from "../helpers/commands";
+import { describeEngine, PulumiWorkspace } from "./helpers/pulumiCli";
 
 const STACK = "e2e";
 

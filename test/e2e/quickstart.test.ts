@@ -5,13 +5,14 @@
  * is missing, say loudly that the tokens are placeholders, bring the example bottle up healthy and
  * print what the agent gets; `destroy` must take it all down again.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BUILT_BY_LABEL } from "../../cli/bottle/provision";
 import { BOTTLE_LABEL } from "./helpers/bottle";
-import { REPO_ROOT, describeEngine, docker, removeContainer, removeNetwork, type CommandResult } from "./helpers";
+import { runCommand, type CommandResult } from "../helpers/commands";
+import { REPO_ROOT, describeEngine, docker, removeContainer, removeNetwork } from "./helpers";
 
 /** The shell lines of the first `sh` block under "## Quick start". */
 function quickStartLines(): string[] {
@@ -60,15 +61,7 @@ function pathWithoutPulumi(): string {
 }
 
 function shell(line: string, cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("bash", ["-c", line], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCommand("bash", ["-c", line], { cwd, env, timeoutMs: 0 });
 }
 
 async function bottleLeftovers(slug: string): Promise<{ containers: string[]; networks: string[] }> {

@@ -3,8 +3,8 @@
  * times, so the repository's dist/ is never touched.
  */
 import fs from "fs";
-import os from "os";
 import path from "path";
+import { tempDirs, writeFile } from "../helpers/tempTree";
 
 const ROOT = path.resolve(__dirname, "../..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
@@ -14,36 +14,21 @@ const { staleSources, orphanOutputs, build } = require(path.join(ROOT, "scripts/
     build: (root: string, stdio?: unknown) => boolean;
 };
 
-function write(root: string, rel: string, text: string, mtime?: number): void {
-    const file = path.join(root, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
-    if (mtime !== undefined) fs.utimesSync(file, mtime, mtime);
-}
-
-const made: string[] = [];
-const tmp = (): string => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-dist-"));
-    made.push(dir);
-    return dir;
-};
-afterAll(() => {
-    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("cred-proxy-dist");
 
 describe("staleSources", () => {
     const T = 1_700_000_000; // seconds
     function tree(): string {
         const root = tmp();
-        write(root, "tsconfig.json", "{}", T);
-        write(root, "tsconfig.build.json", "{}", T);
-        write(root, "components/a.ts", "", T);
-        write(root, "components/sub/b.ts", "", T);
-        write(root, "components/types.d.ts", "", T + 100);
-        write(root, "sidecar/c.ts", "", T);
-        write(root, "dist/components/a.js", "", T + 10);
-        write(root, "dist/components/sub/b.js", "", T + 10);
-        write(root, "dist/sidecar/c.js", "", T + 10);
+        writeFile(root, "tsconfig.json", "{}", T);
+        writeFile(root, "tsconfig.build.json", "{}", T);
+        writeFile(root, "components/a.ts", "", T);
+        writeFile(root, "components/sub/b.ts", "", T);
+        writeFile(root, "components/types.d.ts", "", T + 100);
+        writeFile(root, "sidecar/c.ts", "", T);
+        writeFile(root, "dist/components/a.js", "", T + 10);
+        writeFile(root, "dist/components/sub/b.js", "", T + 10);
+        writeFile(root, "dist/sidecar/c.js", "", T + 10);
         return root;
     }
 
@@ -59,7 +44,7 @@ describe("staleSources", () => {
 
     test("a source without output", () => {
         const root = tree();
-        write(root, "sidecar/new.ts", "", T);
+        writeFile(root, "sidecar/new.ts", "", T);
         expect(staleSources(root)).toEqual([path.join("sidecar", "new.ts")]);
     });
 
@@ -75,9 +60,9 @@ describe("staleSources", () => {
 describe("orphanOutputs", () => {
     test("an output whose source moved or was deleted, with its map and declaration", () => {
         const root = tmp();
-        write(root, "cli/plan/main.ts", "");
-        write(root, "dist/cli/plan/main.js", "");
-        for (const f of ["planMain.js", "planMain.js.map", "planMain.d.ts"]) write(root, `dist/cli/${f}`, "");
+        writeFile(root, "cli/plan/main.ts", "");
+        writeFile(root, "dist/cli/plan/main.js", "");
+        for (const f of ["planMain.js", "planMain.js.map", "planMain.d.ts"]) writeFile(root, `dist/cli/${f}`, "");
         expect(orphanOutputs(root).sort()).toEqual(
             ["planMain.d.ts", "planMain.js", "planMain.js.map"].map((f) => path.join("dist", "cli", f)),
         );
@@ -86,14 +71,14 @@ describe("orphanOutputs", () => {
     test("the build removes them: code that still requires a moved module fails here as on a fresh clone", () => {
         const root = tmp();
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
-        write(
+        writeFile(
             root,
             "tsconfig.json",
             JSON.stringify({ compilerOptions: { module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: [] } }),
         );
-        write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
-        write(root, "cli/word.ts", "export const word = 1;\n");
-        write(root, "dist/cli/gone.js", "");
+        writeFile(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
+        writeFile(root, "cli/word.ts", "export const word = 1;\n");
+        writeFile(root, "dist/cli/gone.js", "");
         expect(build(root, "ignore")).toBe(true);
         expect(fs.existsSync(path.join(root, "dist/cli/word.js"))).toBe(true);
         expect(fs.existsSync(path.join(root, "dist/cli/gone.js"))).toBe(false);

@@ -5,28 +5,13 @@
  */
 import { spawnSync } from "child_process";
 import fs from "fs";
-import os from "os";
 import path from "path";
+import { tempDirs, writeFile } from "../helpers/tempTree";
 
 const ROOT = path.resolve(__dirname, "../..");
 const LAUNCHER = path.join(ROOT, "scripts/launch.js");
 
-function write(root: string, rel: string, text: string, mtime?: number): void {
-    const file = path.join(root, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
-    if (mtime !== undefined) fs.utimesSync(file, mtime, mtime);
-}
-
-const made: string[] = [];
-const tmp = (): string => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-launch-"));
-    made.push(dir);
-    return dir;
-};
-afterAll(() => {
-    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("cred-proxy-launch");
 
 describe("launching an entry", () => {
     /** A project with the launcher, a `plan` entry importing a second module, and real tsc. */
@@ -36,16 +21,16 @@ describe("launching an entry", () => {
         fs.copyFileSync(LAUNCHER, path.join(root, "scripts/launch.js"));
         fs.copyFileSync(path.join(ROOT, "scripts/dist.js"), path.join(root, "scripts/dist.js"));
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
-        write(
+        writeFile(
             root,
             "tsconfig.json",
             JSON.stringify({
                 compilerOptions: { strict: true, module: "commonjs", target: "ES2022", outDir: "dist", rootDir: ".", types: ["node"] },
             }),
         );
-        write(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
-        write(root, "cli/word.ts", `export const word = "first";\n`);
-        write(
+        writeFile(root, "tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", include: ["cli/**/*.ts"] }));
+        writeFile(root, "cli/word.ts", `export const word = "first";\n`);
+        writeFile(
             root,
             "cli/plan/main.ts",
             `import { word } from "../word";\nprocess.stdout.write(JSON.stringify({ word, args: process.argv.slice(2) }) + "\\n");\n`,
@@ -75,7 +60,7 @@ describe("launching an entry", () => {
         const root = project();
         expect(launch(root, "plan").status).toBe(0);
         const later = Date.now() / 1000 + 5;
-        write(root, "cli/word.ts", `export const word = "second";\n`, later);
+        writeFile(root, "cli/word.ts", `export const word = "second";\n`, later);
         const run = launch(root, "plan");
         expect(run.stderr).toContain("cli/word.ts changed since the last build");
         expect(JSON.parse(run.stdout)).toEqual({ word: "second", args: [] });
@@ -83,7 +68,7 @@ describe("launching an entry", () => {
 
     test("a failing build stops it: exit 1, the compiler's errors and one line on stderr, nothing on stdout", () => {
         const root = project();
-        write(root, "cli/word.ts", `export const word: number = "not a number";\n`);
+        writeFile(root, "cli/word.ts", `export const word: number = "not a number";\n`);
         const run = launch(root, "plan");
         expect(run.status).toBe(1);
         expect(run.stdout).toBe("");

@@ -5,6 +5,7 @@ import * as path from "path";
 import { renderOutputs, pulumiFailure } from "../../../cli/bottle/automationDriver";
 import { runBottleCommand } from "../../../cli/bottle/command";
 import { requireBuiltDist } from "../../helpers/dist";
+import { copyFromRepo } from "../../helpers/tempTree";
 
 // The Automation API driver, run against a stand-in for the Pulumi CLI (fixtures/fake-pulumi.js)
 // that records how it is called, so every call can be asserted (test/e2e runs the real one).
@@ -26,10 +27,7 @@ const saved: Record<string, string | undefined> = {};
 
 beforeEach(() => {
     project = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-driver-"));
-    for (const rel of ["Pulumi.yaml", "stacks/Pulumi.example.yaml", "stacks/bottles/example.yaml"]) {
-        fs.mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, rel), path.join(project, rel));
-    }
+    copyFromRepo(project, ["Pulumi.yaml", "stacks/Pulumi.example.yaml", "stacks/bottles/example.yaml"]);
     fakeBin = path.join(project, "fake-pulumi/bin");
     fs.mkdirSync(fakeBin, { recursive: true });
     fs.copyFileSync(FAKE, path.join(fakeBin, "pulumi"));

@@ -4,8 +4,8 @@ import * as path from "path";
 import { runBottleCommand } from "../../../cli/bottle/command";
 import type { BottleRun } from "../../../cli/bottle/run";
 import { fakeToken } from "../../helpers/fakeTokens";
+import { copyFromRepo } from "../../helpers/tempTree";
 
-const ROOT = path.resolve(__dirname, "../../..");
 const TOKENS = {
     ANTHROPIC_API_KEY: fakeToken("a"),
     GITHUB_TOKEN: fakeToken("gh"),
@@ -19,10 +19,7 @@ let pulumiBin: string;
 /** A scratch copy of the project's Pulumi files, and a folder with an executable `pulumi`. */
 beforeEach(() => {
     project = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-bottle-"));
-    for (const rel of ["Pulumi.yaml", "stacks/Pulumi.example.yaml", "stacks/bottles/example.yaml"]) {
-        fs.mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, rel), path.join(project, rel));
-    }
+    copyFromRepo(project, ["Pulumi.yaml", "stacks/Pulumi.example.yaml", "stacks/bottles/example.yaml"]);
     pulumiBin = path.join(project, "tools/bin");
     fs.mkdirSync(pulumiBin, { recursive: true });
     fs.writeFileSync(path.join(pulumiBin, "pulumi"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });

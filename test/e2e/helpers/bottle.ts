@@ -15,7 +15,8 @@ import { containerOf, sleep } from "./containers";
 import { docker } from "./engine";
 import { assertEveryUpstreamIsFaked, fakeUpstreamSpecs, startFakeUpstreams, type FakeUpstream } from "./fakeUpstreams";
 import { REPO_ROOT } from "./images";
-import { mustSucceed, PulumiWorkspace, type CommandResult } from "./pulumiCli";
+import { mustSucceed, type CommandResult } from "../../helpers/commands";
+import { PulumiWorkspace } from "./pulumiCli";
 import { removeContainer, removeNetwork, type E2eRun, type RunningContainer } from "./run";
 import type { TestCa } from "./testCa";
 

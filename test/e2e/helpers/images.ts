@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { runChecked } from "../../helpers/commands";
 import { ensureDistBuilt } from "../../helpers/dist";
 
 const execFileAsync = promisify(execFile);
@@ -25,42 +26,6 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Label on every image this module builds. */
 export const E2E_IMAGE_LABEL = "cred-proxy.e2e.image";
-
-interface RunResult {
-    stdout: string;
-    stderr: string;
-}
-
-/** Run a command; resolve with its output, reject with both streams in the message. */
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, {
-            cwd: opts.cwd ?? REPO_ROOT,
-            env: opts.env ?? process.env,
-            stdio: ["pipe", "pipe", "pipe"],
-        });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on("data", (c: Buffer) => out.push(c));
-        child.stderr.on("data", (c: Buffer) => err.push(c));
-        child.on("error", reject);
-        child.on("close", (code, signal) => {
-            const stdout = Buffer.concat(out).toString("utf8");
-            const stderr = Buffer.concat(err).toString("utf8");
-            if (code === 0) {
-                resolve({ stdout, stderr });
-            } else {
-                reject(
-                    new Error(
-                        `${cmd} ${args.join(" ")} failed (${signal ?? `exit ${code}`})\n` +
-                            `--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`,
-                    ),
-                );
-            }
-        });
-        child.stdin.end(opts.input ?? "");
-    });
-}
 
 /** The last non-empty line of a script's stdout: the image scripts print the reference there. */
 function lastLine(stdout: string): string {
@@ -89,12 +54,16 @@ function once(key: string, make: () => Promise<string>): Promise<string> {
 
 /** Build (or reuse) the offline Node.js base image; resolves to `cred-proxy-node-base:<hash12>`. */
 export function buildOfflineBaseImage(): Promise<string> {
-    return once("base", async () => lastLine((await run("bash", [path.join(REPO_ROOT, "sidecar", "build-offline-base.sh")])).stdout));
+    return once("base", async () =>
+        lastLine((await runChecked("bash", [path.join(REPO_ROOT, "sidecar", "build-offline-base.sh")], { timeoutMs: 0 })).stdout),
+    );
 }
 
 /** Build (or reuse) the tools image (node + git); resolves to `cred-proxy-e2e-tools:<hash12>`. */
 export function buildToolsImage(): Promise<string> {
-    return once("tools", async () => lastLine((await run("bash", [path.join(REPO_ROOT, "test", "e2e", "build-tools-image.sh")])).stdout));
+    return once("tools", async () =>
+        lastLine((await runChecked("bash", [path.join(REPO_ROOT, "test", "e2e", "build-tools-image.sh")], { timeoutMs: 0 })).stdout),
+    );
 }
 
 /** Does the engine have this image? */
@@ -221,7 +190,7 @@ export async function buildDockerfileImage(b: DockerfileBuild & { fullContext?: 
     // DOCKER_BUILDKIT=0: the classic builder, which needs no buildx plugin and no registry.
     const env = { ...process.env, DOCKER_BUILDKIT: "0" };
     if (b.fullContext || !inside) {
-        await run("docker", [...args, "--file", b.dockerfile, b.context], { cwd: b.context, env });
+        await runChecked("docker", [...args, "--file", b.dockerfile, b.context], { cwd: b.context, env, timeoutMs: 0 });
         return ref;
     }
     const sources = dockerfileContextSources(readFileSync(b.dockerfile, "utf8"));

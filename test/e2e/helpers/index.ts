@@ -1,4 +1,4 @@
-/** The end-to-end harness: the engines, offline images, runs and their helper containers, probes. */
+/** The end-to-end helpers: the engines, offline images, runs and their helper containers, probes. */
 export * from "./engine";
 export * from "./pulumiCli";
 export * from "./images";
@@ -7,3 +7,4 @@ export * from "./run";
 export * from "./probes";
 export * from "./testCa";
 export * from "./fakeUpstreams";
+export { mustSucceed, runChecked, runCommand, type CommandResult } from "../../helpers/commands";

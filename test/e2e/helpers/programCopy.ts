@@ -4,7 +4,6 @@
  * generated SDK is ever written into the repository, and under a bottle name of the test's own, so
  * concurrent runs never share a container or network name.
  */
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
     appendFileSync,
@@ -25,7 +24,8 @@ import os from "node:os";
 import path from "node:path";
 import { docker } from "./engine";
 import { buildDockerfileImage, buildToolsImage, REPO_ROOT } from "./images";
-import { mustSucceed, pulumiBinDir, type CommandResult } from "./pulumiCli";
+import { pulumiBinDir } from "./pulumiCli";
+import { mustSucceed, runChecked, type CommandResult } from "../../helpers/commands";
 import { requireBuiltDist } from "../../helpers/dist";
 
 /** A slug no other run uses: `e2e-<hex>-<what>`, also the prefix of every Docker name it gets. */
@@ -98,42 +98,6 @@ export function useLocalProviderPlugin(dir: string, name: string, binDir: string
     const project = path.join(dir, "Pulumi.yaml");
     if (/^plugins:/m.test(readFileSync(project, "utf8"))) throw new Error(`${project} already has plugins:`);
     appendFileSync(project, `plugins:\n  providers:\n    - name: ${name}\n      path: ${binDir}\n`);
-}
-
-export interface ProcessResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-/** Runs a command to completion; rejects with its output when it fails. */
-export function runChecked(
-    command: string,
-    args: string[],
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<ProcessResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
-        child.on("error", (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            if (code === 0) resolve({ code, stdout, stderr });
-            else
-                reject(
-                    new Error(
-                        `${command} ${args.join(" ")} exited ${code}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
-                    ),
-                );
-        });
-    });
 }
 
 function cacheRoot(): string {

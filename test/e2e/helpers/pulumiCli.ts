@@ -7,11 +7,12 @@
  * first). When there is none, the engine script is asked for a cached build (`--cached-only`,
  * instant when the engine was built once on this machine) before the suite gives up.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runCommand, type CommandResult } from "../../helpers/commands";
 import { dockerRequired, engineAvailableSync } from "./engine";
 import { REPO_ROOT } from "./images";
 
@@ -74,12 +75,6 @@ export function describeEngine(name: string, fn: () => void): void {
     describe.skip(name, fn);
 }
 
-export interface CommandResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
 /**
  * A local file backend of the test's own, a random passphrase, and the CLI first on PATH. Every
  * command's output is kept in `printed`. `dispose()` removes the backend folder.
@@ -119,29 +114,14 @@ export class PulumiWorkspace {
     }
 
     /** Runs a command, collecting its output; resolves whatever its exit status. */
-    run(
+    async run(
         command: string,
         args: string[],
         opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
     ): Promise<CommandResult> {
-        return new Promise((resolve, reject) => {
-            const child = spawn(command, args, { cwd: opts.cwd ?? REPO_ROOT, env: this.env(opts.env), stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-            const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
-            child.on("error", (e) => {
-                clearTimeout(timer);
-                reject(e);
-            });
-            child.on("close", (code) => {
-                clearTimeout(timer);
-                this.printed.push(stdout, stderr);
-                resolve({ code, stdout, stderr });
-            });
-            child.stdin.end(opts.input ?? "");
-        });
+        const result = await runCommand(command, args, { ...opts, env: this.env(opts.env), timeoutMs: opts.timeoutMs ?? 300_000 });
+        this.printed.push(result.stdout, result.stderr);
+        return result;
     }
 
     /** `pulumi <args>` in `cwd` (default: this project). */
@@ -157,10 +137,4 @@ export class PulumiWorkspace {
     dispose(): void {
         rmSync(this.stateDir, { recursive: true, force: true });
     }
-}
-
-/** Throws with the command's output when it failed: for steps that must succeed. */
-export function mustSucceed(what: string, r: CommandResult): CommandResult {
-    if (r.code !== 0) throw new Error(`${what} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-    return r;
 }
