@@ -28,7 +28,7 @@
 #
 # Idempotent; a warm run takes seconds, a cold build on 2 cores about 14 minutes (engine/README.md).
 # `--cached-only`: never build; exit 3 when no cached build matches the recipe (the test suite
-# uses this to find an engine built earlier without starting a half-hour build).
+# uses this to find an engine built earlier without starting a ~14-minute build).
 # Environment: PULUMI_ENGINE_CACHE (cache root), PULUMI_ENGINE_REBUILD=1 (ignore the cache),
 # PULUMI_ENGINE_NO_REUSE=1 (do not reuse a pulumi found on PATH), PULUMI_HOME, GOFLAGS.
 set -euo pipefail

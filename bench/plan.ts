@@ -71,8 +71,8 @@ const median = (xs: number[]): number => {
 
 /**
  * cli/plan/evaluate.ts as it was at git `ref`, its relative imports pointed at the working tree:
- * the plan function before a change to it, everything else as it is now. Refs from before the
- * file had this home are not compared: their siblings had other names.
+ * the plan function before a change to it, everything else as it is now. Refs without
+ * cli/plan/evaluate.ts are skipped: their relative imports name other files.
  */
 function planModuleAt(ref: string, dir: string): string | undefined {
     const home = join(REPO, "cli/plan");

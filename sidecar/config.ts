@@ -2,7 +2,7 @@
  * Server configuration from the environment and command-line flags.
  *
  * Flags win over environment variables so that the component can keep non-secret settings in
- * the container's command (its `envs` list holds only secrets, see facts.md). Every problem is
+ * the container's command (its `envs` list holds only secrets: components/credProxySidecar/tokenEnvs.ts). Every problem is
  * a `ConfigError` whose message is printed as the single start-up error line.
  */
 import { DEFAULT_PORT, DEFAULT_ROUTES_PATH, ENV_HOST, ENV_PORT, ENV_ROUTES } from "./contract";

@@ -20,8 +20,8 @@ export class StallWatch {
     private readonly timer: NodeJS.Timeout;
 
     constructor(timeoutMs: number) {
-        // Four sweeps per timeout (at most one a second): a stall is cut between one and one and
-        // a quarter timeouts after the last byte moved.
+        // A sweep every quarter timeout, but at least once a second: a stall is cut within one
+        // sweep period after the timeout.
         const period = Math.max(10, Math.min(1_000, Math.floor(timeoutMs / 4)));
         this.limit = Math.ceil(timeoutMs / period);
         this.timer = setInterval(() => this.sweep(), period);

@@ -3,7 +3,7 @@ import { fakeToken } from "../../helpers/fakeTokens";
 import { installMocks, settle, valueOf, type RegisteredResource } from "../../helpers/pulumiMocks";
 
 // What the provider host hands the constructor for another language's program (see
-// pluginHost.test.ts for the same over gRPC): outputs and unknowns where the component needs
+// test/package/pluginHost.test.ts for the same over gRPC): outputs and unknowns where the component needs
 // values now are refused by path, before anything is declared; outputs inside tokenValues are fine.
 let registered: RegisteredResource[];
 let pulumi: typeof pulumiType;

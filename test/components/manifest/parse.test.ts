@@ -456,7 +456,7 @@ describe("parseBottleManifest: every problem at once", () => {
         ]);
     });
 
-    // design.md: "Every problem is reported at once". An entry with a bad TokenRef (or a typo
+    // The manifest reference (README.md): "Every problem is reported at once". An entry with a bad TokenRef (or a typo
     // key) still has a Url that can be wrong; a user who fixes the reported problem must not
     // discover the next one only on the following run.
     it("reports all problems of one entry together: a bad TokenRef does not hide its Url's problem", () => {

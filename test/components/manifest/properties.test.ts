@@ -11,7 +11,7 @@ import {
 const FIXED_KINDS = ["anthropic", "github", "npm"] as const;
 type FixedKind = (typeof FIXED_KINDS)[number];
 
-/** The route table of design.md, written out again here as the oracle: [path, upstream]. */
+/** The route table of the manifest reference (README.md), written out again here as the oracle: [path, upstream]. */
 const FIXED_ROUTES: Record<FixedKind, Array<[string, string]>> = {
     anthropic: [["/anthropic/", "https://api.anthropic.com"]],
     github: [
@@ -27,7 +27,7 @@ interface Entry {
     Url?: string;
 }
 
-/** An entry before its TokenRef is chosen, with the routes design.md says it must become. */
+/** An entry before its TokenRef is chosen, with the routes the manifest reference says it must become. */
 interface EntrySpec {
     kind: FixedKind | "gitea";
     url?: string;
@@ -111,7 +111,7 @@ function expectWellFormedManifestError(err: unknown): asserts err is ManifestErr
 }
 
 describe("properties: valid manifests always plan", () => {
-    it("parse, route table, token-env map and routes file agree with design.md", () => {
+    it("parse, route table, token-env map and routes file agree with the manifest reference", () => {
         fc.assert(
             fc.property(validManifestArb(tokenRefArb), ({ specs, entries, extras }) => {
                 const manifest = { ...extras, tokens: entries };

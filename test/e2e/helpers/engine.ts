@@ -10,7 +10,7 @@ import Docker from "dockerode";
 
 let shared: Docker | undefined;
 
-/** The dockerode client every harness helper uses (one per process). */
+/** The dockerode client every end-to-end helper uses (one per process). */
 export function docker(): Docker {
     shared ??= new Docker();
     return shared;

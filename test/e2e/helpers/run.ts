@@ -1,7 +1,7 @@
 /**
  * One end-to-end run: a run id, the labels it puts on everything the test creates itself (agents,
  * fake upstreams, networks of its own, images it built), and a teardown that removes all of it.
- * What Pulumi creates is Pulumi's to destroy (`stacks.ts`); this only removes the test's helpers.
+ * What Pulumi creates is Pulumi's to destroy (`BottleStacks` in `bottle.ts`); this only removes the test's helpers.
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";

@@ -10,8 +10,9 @@
  *     COPY test-ca.pem /etc/cred-proxy-e2e/test-ca.pem
  *     ENV NODE_EXTRA_CA_CERTS=/etc/cred-proxy-e2e/test-ca.pem
  * and the test passes it to CredProxySidecar as `image`, exactly as an operator whose Gitea has a
- * private CA would. Everything the component declares is then realised unchanged: the realiser
- * has no test-only way to add environment variables or files to a declared container.
+ * private CA would. Everything the component declares is then deployed unchanged by Pulumi and the
+ * Docker provider: there is no test-only way to add environment variables or files to a declared
+ * container.
  */
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
