@@ -118,7 +118,7 @@ describe("properties: valid manifests always plan", () => {
                 const bottle = parseBottleManifest(manifest);
                 expect(bottle).toEqual({ ...extras, tokens: entries });
 
-                const upstreams = credProxyRoutes(bottle);
+                const table = credProxyRoutes(bottle);
                 const expected: CredProxyRoute[] = specs.flatMap((spec, i) =>
                     spec.routes.map((r) => ({
                         kind: spec.kind,
@@ -129,18 +129,18 @@ describe("properties: valid manifests always plan", () => {
                         tokenRef: entries[i].TokenRef,
                     })),
                 );
-                expect(upstreams).toEqual(expected);
+                expect(table).toEqual(expected);
                 const githubs = entries.filter((e) => e.Kind === "github").length;
-                expect(upstreams).toHaveLength(entries.length + githubs);
+                expect(table).toHaveLength(entries.length + githubs);
 
-                const envMap = credProxyTokenEnvMap(upstreams);
+                const envMap = credProxyTokenEnvMap(table);
                 expect(Object.keys(envMap)).toHaveLength(entries.length);
                 expect(envMap).toEqual(Object.fromEntries(entries.map((e, i) => [`CRED_PROXY_TOKEN_${i}`, e.TokenRef])));
 
-                const text = renderCredProxyRoutes(upstreams);
+                const text = renderCredProxyRoutes(table);
                 const parsed = JSON.parse(text) as unknown;
                 expect(parsed).toEqual({
-                    routes: upstreams.map((u) => ({
+                    routes: table.map((u) => ({
                         path: u.path,
                         upstream: u.upstream,
                         auth_scheme: u.authScheme,
@@ -214,9 +214,9 @@ describe("properties: junk is refused with a ManifestError and nothing else", ()
                     return;
                 }
                 // whatever was accepted must plan without throwing
-                const upstreams = credProxyRoutes(bottle);
-                credProxyTokenEnvMap(upstreams);
-                JSON.parse(renderCredProxyRoutes(upstreams));
+                const table = credProxyRoutes(bottle);
+                credProxyTokenEnvMap(table);
+                JSON.parse(renderCredProxyRoutes(table));
             }),
             { numRuns: 500 },
         );

@@ -29,7 +29,7 @@ function caught(fn: () => unknown): unknown {
 
 describe("credProxyTokenEnvMap", () => {
     it("maps every slot of a full manifest to its TokenRef, github's shared slot once", () => {
-        const upstreams = credProxyRoutes(
+        const table = credProxyRoutes(
             parseBottleManifest({
                 tokens: [
                     { Kind: "npm", TokenRef: "NPM_TOKEN" },
@@ -39,7 +39,7 @@ describe("credProxyTokenEnvMap", () => {
                 ],
             }),
         );
-        const map = credProxyTokenEnvMap(upstreams);
+        const map = credProxyTokenEnvMap(table);
         expect(map).toEqual({
             CRED_PROXY_TOKEN_0: "NPM_TOKEN",
             CRED_PROXY_TOKEN_1: "GH_TOKEN",
@@ -54,7 +54,7 @@ describe("credProxyTokenEnvMap", () => {
     });
 
     it("lets two entries (two slots) name the same host variable", () => {
-        const upstreams = credProxyRoutes(
+        const table = credProxyRoutes(
             parseBottleManifest({
                 tokens: [
                     { Kind: "gitea", TokenRef: "SHARED", Url: "https://a.example.com" },
@@ -62,7 +62,7 @@ describe("credProxyTokenEnvMap", () => {
                 ],
             }),
         );
-        expect(credProxyTokenEnvMap(upstreams)).toEqual({ CRED_PROXY_TOKEN_0: "SHARED", CRED_PROXY_TOKEN_1: "SHARED" });
+        expect(credProxyTokenEnvMap(table)).toEqual({ CRED_PROXY_TOKEN_0: "SHARED", CRED_PROXY_TOKEN_1: "SHARED" });
     });
 
     it("accepts routes sharing a slot when they share the TokenRef", () => {
