@@ -38,15 +38,30 @@ export const ENV_ROUTES = "CRED_PROXY_ROUTES";
 export const ENV_PORT = "CRED_PROXY_PORT";
 export const ENV_HOST = "CRED_PROXY_HOST";
 
-/** Authorization schemes a route may use. Gitea needs `token`; the others take `Bearer`. */
-export type AuthScheme = "Bearer" | "token";
+/**
+ * How a route presents its token: `<scheme> <token>` in its header for `Bearer` and `token`
+ * (Gitea's), `Basic base64(<user>:<token>)` for `Basic`, the bare token for `none` (a header such
+ * as `x-api-key` or `PRIVATE-TOKEN` that takes the token itself).
+ */
+export type AuthScheme = "Bearer" | "token" | "Basic" | "none";
 
-/** One route as written in the routes file (snake_case keys are the on-disk format). */
+/** The header a route's token goes in unless its record names another. */
+export const DEFAULT_AUTH_HEADER = "Authorization";
+
+/**
+ * One route as written in the routes file (snake_case keys are the on-disk format). The optional
+ * keys appear only when they differ from their defaults, so a route that needs none of them is
+ * written exactly as before they existed.
+ */
 export interface RoutesFileRoute {
     path: string;
     upstream: string;
     auth_scheme: AuthScheme;
     token_env: string;
+    /** The header the token goes in; default `Authorization`. */
+    auth_header?: string;
+    /** The user of `Basic`; required with it, refused otherwise. */
+    auth_user?: string;
 }
 
 /** The routes file: the only configuration the server needs besides token slots. */

@@ -4,7 +4,7 @@
  * Headers travel as Node's flat raw arrays ([name, value, name, value, ...]) so that order,
  * spelling and repeated fields survive; only the fields below are removed or set.
  */
-import { Route } from "./routesFile";
+import { ANTHROPIC_OAUTH_BETA, Route } from "./routesFile";
 
 /** Hop-by-hop fields (RFC 9110 7.6.1, plus the non-standard ones proxies still see). */
 const HOP_BY_HOP = new Set([
@@ -88,17 +88,32 @@ function lowerNames(raw: string[]): { names: string[]; named: Set<string> | unde
     return { names, named };
 }
 
-/** Request headers for the upstream: agent headers minus the dropped ones, plus Host and Authorization. */
+/**
+ * Request headers for the upstream: agent headers minus the dropped ones (and any the agent sent
+ * under the route's own credential header), plus Host and the route's credential. On an Anthropic
+ * OAuth route the agent's `anthropic-beta` values are kept and the OAuth beta added, in one field.
+ */
 export function upstreamRequestHeaders(raw: string[], route: Route): string[] {
     const { names, named } = lowerNames(raw);
+    const authName = route.authHeader.toLowerCase();
     const out: string[] = ["Host", route.upstream.host];
+    let betas: string[] | undefined;
     for (let i = 0; i < raw.length; i += 2) {
         const name = names[i >> 1];
-        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named?.has(name)) continue;
+        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named?.has(name) || name === authName) continue;
         if (name.startsWith("x-forwarded-")) continue;
+        if (route.anthropicOAuth && name === "anthropic-beta") {
+            (betas ??= []).push(...raw[i + 1].split(","));
+            continue;
+        }
         out.push(raw[i], raw[i + 1]);
     }
-    out.push("Authorization", `${route.authScheme} ${route.token}`);
+    if (route.anthropicOAuth) {
+        const merged = new Set((betas ?? []).map((b) => b.trim()).filter((b) => b !== ""));
+        merged.add(ANTHROPIC_OAUTH_BETA);
+        out.push("anthropic-beta", [...merged].join(","));
+    }
+    out.push(route.authHeader, route.credential);
     return out;
 }
 
@@ -119,6 +134,16 @@ export class TokenMatcher {
             forms.add(encodeURIComponent(token).toLowerCase());
         }
         this.forms = [...forms];
+    }
+
+    /**
+     * A matcher for every route's token, and for what a route sends that hides it: the base64
+     * of a Basic credential carries the token without containing it.
+     */
+    static forRoutes(routes: readonly Route[]): TokenMatcher {
+        return new TokenMatcher(
+            routes.flatMap((r) => (r.authScheme === "Basic" ? [r.token, r.credential.slice("Basic ".length)] : [r.token])),
+        );
     }
 
     foundIn(text: string): boolean {

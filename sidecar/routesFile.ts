@@ -7,7 +7,7 @@
  * ever contains a value.
  */
 import { readFileSync } from "fs";
-import { AuthScheme, HEALTH_PATH, TOKEN_SLOT_PREFIX } from "./contract";
+import { AuthScheme, DEFAULT_AUTH_HEADER, HEALTH_PATH, TOKEN_SLOT_PREFIX } from "./contract";
 import { tokenValueProblem } from "./tokenValue";
 
 /** A configuration problem; its message is the single line printed before exiting. */
@@ -37,21 +37,55 @@ export interface RouteSpec {
     upstream: Upstream;
     authScheme: AuthScheme;
     tokenEnv: string;
+    /** The header the token goes in, as written (`Authorization` unless the record names another). */
+    authHeader: string;
+    /** The user of a `Basic` route. */
+    authUser?: string;
 }
 
 /** A route with its token value: only ever handed to the header builder. */
 export interface Route extends RouteSpec {
     token: string;
+    /** The value of `authHeader`, built once: `Bearer <token>`, `Basic <base64>`, the bare token... */
+    credential: string;
+    /**
+     * A `Bearer` route to Anthropic's API, which takes an OAuth token only with the
+     * `oauth-2025-04-20` beta: the header builder adds it to the agent's `anthropic-beta`.
+     */
+    anthropicOAuth: boolean;
 }
 
-const ROUTE_KEYS = ["path", "upstream", "auth_scheme", "token_env"];
+const REQUIRED_KEYS = ["path", "upstream", "auth_scheme", "token_env"];
+const OPTIONAL_KEYS = ["auth_header", "auth_user"];
+const ROUTE_KEYS = [...REQUIRED_KEYS, ...OPTIONAL_KEYS];
+// An RFC 9110 field name. Framing, hop-by-hop and routing fields are not: a token there would
+// change how the request is delimited or where it goes.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NOT_AUTH_HEADERS = new Set([
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "cookie",
+    "proxy-authorization",
+]);
+/** A Basic user: RFC 7617 forbids ":" in it; visible ASCII only, like a token value. */
+const BASIC_USER = /^[\x21-\x39\x3b-\x7e]+$/;
+/** Anthropic's API: its OAuth beta and its credential prefixes. */
+const ANTHROPIC_API_HOST = "api.anthropic.com";
+export const ANTHROPIC_OAUTH_BETA = "oauth-2025-04-20";
 // pchar without percent-encoding, plus "[" and "]" for IPv6 Gitea hosts (`/gitea/[::1]:3000/`):
 // route prefixes are matched byte for byte, so they must have a single spelling.
 const ROUTE_PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@[\]]+\/)+$/;
 // Only the slot variables the component defines: a routes file must not be able to name PATH,
 // HOME or any other variable of the container and have its value sent upstream.
 const SLOT_NAME = new RegExp(`^${TOKEN_SLOT_PREFIX}(?:0|[1-9][0-9]{0,5})$`);
-const SCHEMES: readonly AuthScheme[] = ["Bearer", "token"];
+const SCHEMES: readonly AuthScheme[] = ["Bearer", "token", "Basic", "none"];
 
 /** Reads and validates the routes file at `file`. */
 export function readRoutesFile(file: string): RouteSpec[] {
@@ -94,8 +128,11 @@ export function parseRoutesFile(text: string, source: string): RouteSpec[] {
         if (!isObject(raw)) return fail(where, "must be an object");
         const unknown = Object.keys(raw).find((k) => !ROUTE_KEYS.includes(k));
         if (unknown !== undefined) fail(where, `unknown key ${JSON.stringify(unknown)}`);
-        for (const key of ROUTE_KEYS) {
+        for (const key of REQUIRED_KEYS) {
             if (typeof raw[key] !== "string") fail(`${where}.${key}`, "is missing or not a string");
+        }
+        for (const key of OPTIONAL_KEYS) {
+            if (key in raw && typeof raw[key] !== "string") fail(`${where}.${key}`, "must be a string");
         }
         const path = raw.path as string;
         const problem = routePathProblem(path);
@@ -108,12 +145,22 @@ export function parseRoutesFile(text: string, source: string): RouteSpec[] {
         if (typeof upstream === "string") return fail(`${where}.upstream`, upstream);
 
         const scheme = raw.auth_scheme as AuthScheme;
-        if (!SCHEMES.includes(scheme)) fail(`${where}.auth_scheme`, 'must be "Bearer" or "token"');
+        if (!SCHEMES.includes(scheme)) fail(`${where}.auth_scheme`, 'must be "Bearer", "token", "Basic" or "none"');
         const tokenEnv = raw.token_env as string;
         if (!SLOT_NAME.test(tokenEnv)) {
             fail(`${where}.token_env`, `must be a token slot name like ${TOKEN_SLOT_PREFIX}0`);
         }
-        return { path, upstream, authScheme: scheme, tokenEnv };
+        const authHeader = (raw.auth_header as string | undefined) ?? DEFAULT_AUTH_HEADER;
+        if (!HEADER_NAME.test(authHeader) || NOT_AUTH_HEADERS.has(authHeader.toLowerCase())) {
+            fail(`${where}.auth_header`, "must be a header field name other than framing, hop-by-hop, Host or Cookie fields");
+        }
+        const authUser = raw.auth_user as string | undefined;
+        if (scheme === "Basic" && authUser === undefined) fail(`${where}.auth_user`, 'is required with auth_scheme "Basic"');
+        if (scheme !== "Basic" && authUser !== undefined) fail(`${where}.auth_user`, 'is only for auth_scheme "Basic"');
+        if (authUser !== undefined && !BASIC_USER.test(authUser)) {
+            fail(`${where}.auth_user`, 'must be visible ASCII characters without ":"');
+        }
+        return { path, upstream, authScheme: scheme, tokenEnv, authHeader, ...(authUser !== undefined ? { authUser } : {}) };
     });
 }
 
@@ -156,7 +203,7 @@ export function parseUpstream(value: string): Upstream | string {
     };
 }
 
-/** Attaches each route's token, read from its slot variable in `env`. */
+/** Attaches each route's token, read from its slot variable in `env`, and its credential. */
 export function resolveTokens(specs: RouteSpec[], env: NodeJS.ProcessEnv): Route[] {
     return specs.map((spec) => {
         const value = env[spec.tokenEnv];
@@ -165,8 +212,44 @@ export function resolveTokens(specs: RouteSpec[], env: NodeJS.ProcessEnv): Route
         // The component checks the same rule at deploy time; here it guards a hand-run server.
         const problem = tokenValueProblem(value);
         if (problem !== undefined) throw new ConfigError(`${who} ${problem}`);
-        return { ...spec, token: value };
+        const anthropic = spec.upstream.hostname.toLowerCase() === ANTHROPIC_API_HOST;
+        const anthropicOAuth = anthropic && spec.authScheme === "Bearer" && spec.authHeader.toLowerCase() === "authorization";
+        const mismatch = anthropic ? anthropicMismatch(value, anthropicOAuth) : undefined;
+        if (mismatch !== undefined) throw new ConfigError(`${who} ${mismatch}`);
+        return { ...spec, token: value, credential: credentialOf(spec, value), anthropicOAuth };
     });
+}
+
+function credentialOf(spec: RouteSpec, token: string): string {
+    switch (spec.authScheme) {
+        case "Basic":
+            return `Basic ${Buffer.from(`${spec.authUser}:${token}`, "latin1").toString("base64")}`;
+        case "none":
+            return token;
+        default:
+            return `${spec.authScheme} ${token}`;
+    }
+}
+
+/**
+ * Why a token cannot work with the way its Anthropic route sends it, by its well-known prefix
+ * (the prefix is Anthropic's, not part of the secret): found at start, `pulumi up` fails on the
+ * health wait instead of the agent failing on every request later.
+ */
+function anthropicMismatch(token: string, oauth: boolean): string | undefined {
+    if (oauth && token.startsWith("sk-ant-api")) {
+        return (
+            "holds an Anthropic API key (sk-ant-api...), which api.anthropic.com accepts only in x-api-key, " +
+            "but the route sends it as an OAuth token: set Auth: api-key on its anthropic manifest entry"
+        );
+    }
+    if (!oauth && token.startsWith("sk-ant-oat")) {
+        return (
+            "holds an Anthropic OAuth token (sk-ant-oat...), which api.anthropic.com accepts only as " +
+            "Authorization: Bearer, but the route sends it as an API key: set Auth: oauth (the default) on its anthropic manifest entry"
+        );
+    }
+    return undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -55,7 +55,7 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
         pool,
         logger,
         stalls,
-        tokens: new TokenMatcher(config.routes.map((r) => r.token)),
+        tokens: TokenMatcher.forRoutes(config.routes),
         closing: () => closing,
     };
 

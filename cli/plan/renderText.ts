@@ -1,3 +1,4 @@
+import type { CredProxyRoute } from "../../components/routes/types";
 import { SECRET_MARK, type PlanDocument, type PlanResource } from "./document";
 
 /** Longest rendering of one input in the text view; `--json` has every input in full. */
@@ -16,7 +17,7 @@ export function renderPlanText(doc: PlanDocument): string {
         "Routes",
         ...table(
             ["PATH", "UPSTREAM", "AUTH", "SLOT", "TOKENREF"],
-            outputs.routes.map((r) => [r.path, r.upstream, r.authScheme, r.tokenEnv, r.tokenRef]),
+            outputs.routes.map((r) => [r.path, r.upstream, authOf(r), r.tokenEnv, r.tokenRef]),
         ),
         "",
         "Token slots (proxy container variable <- deploying host variable or tokens.<TokenRef> secret)",
@@ -94,4 +95,11 @@ function table(header: string[], rows: string[][]): string[] {
     const all = [header, ...rows];
     const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
     return all.map((row) => `  ${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ")}`);
+}
+
+/** How a route sends its token, in the words of the header: `Bearer`, `Basic x-access-token`, `x-api-key`. */
+function authOf(route: CredProxyRoute): string {
+    if (route.authScheme === "none") return `${route.authHeader ?? "Authorization"} (bare token)`;
+    const scheme = route.authScheme === "Basic" ? `Basic ${route.authUser}` : route.authScheme;
+    return route.authHeader === undefined ? scheme : `${scheme} in ${route.authHeader}`;
 }

@@ -10,16 +10,23 @@ export const SINGLETON_KINDS: ReadonlyArray<RouteKind> = KINDS.filter((k) => k !
 /** A host environment variable name, as POSIX shells accept it. */
 export const TOKEN_REF_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** How an Anthropic token is presented (`BottleToken.Auth`). */
+export const ANTHROPIC_AUTH = ["oauth", "api-key"] as const;
+export type AnthropicAuth = (typeof ANTHROPIC_AUTH)[number];
+
 /** A validated token entry of a kind whose upstream is fixed: it has no Url. */
 export interface FixedToken extends BottleToken {
     Kind: Exclude<RouteKind, "gitea">;
     Url?: undefined;
+    /** Present only on anthropic entries. */
+    Auth?: AnthropicAuth;
 }
 
 /** A validated gitea entry. */
 export interface GiteaToken extends BottleToken {
     Kind: "gitea";
     Url: string;
+    Auth?: undefined;
     /**
      * The Url taken apart, once, by validation. Not enumerable, so the validated manifest still
      * reads, serialises and compares as the manifest that was written.
@@ -53,9 +60,10 @@ export const tokenEntrySchema = z.strictObject({
             error: "must be an environment variable name: letters, digits and _, not starting with a digit",
         }),
     Url: z.string({ error: "must be a string: the Gitea instance's base URL" }).optional(),
+    Auth: z.enum(ANTHROPIC_AUTH, { error: `must be one of ${ANTHROPIC_AUTH.join(", ")}` }).optional(),
 });
 
 /** The document level: an object whose `tokens`, when present, is a list. */
 export const bottleShellSchema = z.looseObject({
-    tokens: z.array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url? })" }).optional(),
+    tokens: z.array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url?, Auth? })" }).optional(),
 });

@@ -11,6 +11,12 @@ export interface BottleToken {
     TokenRef: string;
     /** Base URL of the Gitea instance; required for `gitea`, refused for the other kinds. */
     Url?: string;
+    /**
+     * `anthropic` only: what the token is. `oauth` (the default), an OAuth token (`sk-ant-oat...`,
+     * from a Claude subscription or `claude setup-token`), is sent as `Authorization: Bearer` with
+     * the OAuth beta; `api-key`, a Console API key (`sk-ant-api...`), is sent in `x-api-key`.
+     */
+    Auth?: string;
 }
 
 /** The part of a bottle manifest this component reads. Other keys belong to other sidecars. */

@@ -16,7 +16,8 @@ export function agentRoutes(routes: ReadonlyArray<CredProxyRoute>, port: number,
 
 /**
  * The environment an agent container should get so that common clients go through the proxy:
- * the Anthropic SDK (base URL plus a placeholder token), GitHub API clients, npm, and git, whose
+ * the Anthropic SDK and Claude Code (base URL plus a placeholder credential of the kind the proxy
+ * holds: an API key, or an OAuth token), GitHub API clients, npm, and git, whose
  * `url.<base>.insteadOf` rewrites are passed with `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`_VALUE_n`
  * so that `git clone https://github.com/o/r` just works inside the bottle.
  */
@@ -28,7 +29,14 @@ export function agentEnvironment(routes: ReadonlyArray<CredProxyRoute>, port: nu
         const url = `${base}${u.path}`;
         if (u.path === FIXED_ROUTES.anthropic[0].path) {
             env.ANTHROPIC_BASE_URL = url.replace(/\/$/, "");
-            env.ANTHROPIC_AUTH_TOKEN = AGENT_PLACEHOLDER_TOKEN;
+            // The placeholder the agent's client reads for the token kind the proxy holds, so that
+            // it sends the matching header (which the proxy replaces) and, for OAuth, its betas.
+            if (u.authHeader === "x-api-key") {
+                env.ANTHROPIC_API_KEY = AGENT_PLACEHOLDER_TOKEN;
+            } else {
+                env.ANTHROPIC_AUTH_TOKEN = AGENT_PLACEHOLDER_TOKEN;
+                env.CLAUDE_CODE_OAUTH_TOKEN = AGENT_PLACEHOLDER_TOKEN;
+            }
         } else if (u.path === FIXED_ROUTES.github[0].path) {
             env.GITHUB_API_URL = url.replace(/\/$/, "");
         } else if (u.path === FIXED_ROUTES.github[1].path) {

@@ -13,6 +13,8 @@ export function renderCredProxyRoutes(routes: ReadonlyArray<CredProxyRoute>): st
             upstream: u.upstream,
             auth_scheme: u.authScheme,
             token_env: u.tokenEnv,
+            ...(u.authHeader !== undefined ? { auth_header: u.authHeader } : {}),
+            ...(u.authUser !== undefined ? { auth_user: u.authUser } : {}),
         })),
     };
     return `${JSON.stringify(file, null, 2)}\n`;

@@ -1,6 +1,6 @@
 import { tokenSlot } from "../../sidecar/contract";
 import type { ValidatedManifest, ValidatedToken } from "../manifest/schema";
-import { AUTH_SCHEMES, FIXED_ROUTES, giteaRoutePath, type FixedRoute } from "./kinds";
+import { FIXED_ROUTES, giteaRoutePath, routeAuth, type FixedRoute } from "./kinds";
 import type { CredProxyRoute } from "./types";
 
 /**
@@ -8,10 +8,21 @@ import type { CredProxyRoute } from "./types";
  * owns slot `CRED_PROXY_TOKEN_<i>` whatever its kind, so slots stay stable when kinds change.
  */
 export function credProxyRoutes(manifest: ValidatedManifest): CredProxyRoute[] {
-    return manifest.tokens.flatMap((token, i) => {
-        const base = { kind: token.Kind, authScheme: AUTH_SCHEMES[token.Kind], tokenEnv: tokenSlot(i), tokenRef: token.TokenRef };
-        return targetsOf(token).map((route) => ({ ...base, path: route.path, upstream: route.upstream }));
-    });
+    return manifest.tokens.flatMap((token, i) =>
+        targetsOf(token).map((route): CredProxyRoute => {
+            const auth = routeAuth(token, route);
+            return {
+                kind: token.Kind,
+                path: route.path,
+                upstream: route.upstream,
+                authScheme: auth.scheme,
+                tokenEnv: tokenSlot(i),
+                tokenRef: token.TokenRef,
+                ...(auth.header !== undefined ? { authHeader: auth.header } : {}),
+                ...(auth.user !== undefined ? { authUser: auth.user } : {}),
+            };
+        }),
+    );
 }
 
 function targetsOf(token: ValidatedToken): ReadonlyArray<FixedRoute> {

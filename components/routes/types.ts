@@ -10,6 +10,10 @@ export const RouteAuthScheme = {
     Bearer: "Bearer",
     /** `Authorization: token <token>` (Gitea). */
     Token: "token",
+    /** `Authorization: Basic base64(<user>:<token>)` (git over HTTPS on github.com). */
+    Basic: "Basic",
+    /** The bare token in its header (`x-api-key: <token>` for an Anthropic API key). */
+    None: "none",
 } as const;
 export type RouteAuthScheme = (typeof RouteAuthScheme)[keyof typeof RouteAuthScheme];
 
@@ -33,6 +37,10 @@ export interface CredProxyRoute {
     tokenEnv: string;
     /** The TokenRef whose value fills the slot (a `tokenValues` key or a host environment variable). */
     tokenRef: string;
+    /** The header the token goes in, when not `Authorization` (`x-api-key` for an Anthropic API key). */
+    authHeader?: string;
+    /** The user name of `Basic` (`x-access-token` for git on github.com). */
+    authUser?: string;
 }
 
 /** How the agent reaches one route: it only ever sees the proxy's URL, never the token. */

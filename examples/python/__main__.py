@@ -16,7 +16,7 @@ import yaml
 
 import pulumi_cred_proxy as cred_proxy
 
-TOKEN_ENTRY_KEYS = {"Kind", "TokenRef", "Url"}
+TOKEN_ENTRY_KEYS = {"Kind", "TokenRef", "Url", "Auth"}
 
 
 def load_bottle(path: pathlib.Path) -> tuple[str | None, cred_proxy.BottleManifestArgs]:
@@ -28,7 +28,9 @@ def load_bottle(path: pathlib.Path) -> tuple[str | None, cred_proxy.BottleManife
         unknown = sorted(set(entry) - TOKEN_ENTRY_KEYS)
         if unknown:
             raise ValueError(f"{path}: tokens[{i}]: unknown keys {', '.join(unknown)}")
-        tokens.append(cred_proxy.BottleTokenArgs(kind=entry.get("Kind"), token_ref=entry.get("TokenRef"), url=entry.get("Url")))
+        tokens.append(
+            cred_proxy.BottleTokenArgs(kind=entry.get("Kind"), token_ref=entry.get("TokenRef"), url=entry.get("Url"), auth=entry.get("Auth"))
+        )
     name = manifest.get("name")
     return (name if isinstance(name, str) else None), cred_proxy.BottleManifestArgs(tokens=tokens)
 

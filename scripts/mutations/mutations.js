@@ -71,7 +71,7 @@ module.exports = [
         file: "sidecar/headers.ts",
         find: 'const AGENT_ONLY = new Set([\n    "authorization",\n',
         replace: "const AGENT_ONLY = new Set([\n",
-        tests: ["test/sidecar/credentials.test.ts"],
+        tests: ["test/sidecar/credentials.test.ts", "test/sidecar/headers.test.ts"],
     },
     {
         name: "sidecar: a bodiless POST is replayed on a dropped pooled connection",
@@ -137,9 +137,9 @@ module.exports = [
     },
     {
         name: "sidecar: response headers are scrubbed for the first route's token only",
-        file: "sidecar/server.ts",
-        find: "tokens: new TokenMatcher(config.routes.map((r) => r.token)),",
-        replace: "tokens: new TokenMatcher(config.routes.slice(0, 1).map((r) => r.token)),",
+        file: "sidecar/headers.ts",
+        find: "            routes.flatMap((r) =>",
+        replace: "            routes.slice(0, 1).flatMap((r) =>",
         tests: ["test/sidecar/credentials.test.ts"],
     },
 ];

@@ -62,6 +62,7 @@ const TOKENS: Record<string, string> = {
 };
 const ALL_TOKENS = Object.values(TOKENS);
 const AGENT_CREDENTIALS = { authorization: "Bearer agent-supplied-credential", "x-api-key": "sk-agent-supplied", cookie: "session=agent" };
+const GH_GIT_BASIC = `Basic ${Buffer.from(`x-access-token:${TOKENS.E2E_GITHUB_TOKEN}`).toString("base64")}`;
 
 const containsToken = (text: string) => ALL_TOKENS.filter((t) => text.includes(t));
 
@@ -181,7 +182,7 @@ describeEngine("a bottle deployed by pulumi up", () => {
                 target: "/user/repos?per_page=5",
                 auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}`,
             },
-            { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}` },
+            { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", auth: GH_GIT_BASIC },
             {
                 url: `${env.NPM_CONFIG_REGISTRY}left-pad`,
                 host: "registry.npmjs.org",
@@ -253,7 +254,8 @@ describeEngine("a bottle deployed by pulumi up", () => {
         expect(clone).toMatchObject({ exitCode: 0 });
         const gitRequests = (await bottle.upstream("github.com").requests()).filter((r) => r.url.startsWith("/org/repo.git/"));
         expect(gitRequests.length).toBeGreaterThanOrEqual(2);
-        for (const r of gitRequests) expect(r.headers.authorization).toBe(`Bearer ${TOKENS.E2E_GITHUB_TOKEN}`);
+        // github.com takes a token for git only as the password of Basic, user x-access-token.
+        for (const r of gitRequests) expect(r.headers.authorization).toBe(GH_GIT_BASIC);
     });
 
     it("gives the agent no way to the upstreams but the proxy: neither by name nor by address", async () => {

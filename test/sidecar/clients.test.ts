@@ -69,7 +69,7 @@ beforeAll(async () => {
     });
     giteaUp = await startUpstream();
     mkdirSync(join(work, "repos"));
-    giteaUp.setHandler(gitHttpBackend(join(work, "repos"), "/sub", giteaToken));
+    giteaUp.setHandler(gitHttpBackend(join(work, "repos"), "/sub", `token ${giteaToken}`));
     child = await startChildProxy(
         [
             { path: "/anthropic/", upstream: anthropicUp.url, auth_scheme: "Bearer", token_env: "CRED_PROXY_TOKEN_0" },

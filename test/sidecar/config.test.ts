@@ -40,6 +40,7 @@ describe("routes file", () => {
         expect(routes[0]).toEqual({
             path: "/anthropic/",
             authScheme: "Bearer",
+            authHeader: "Authorization",
             tokenEnv: "CRED_PROXY_TOKEN_0",
             upstream: {
                 protocol: "https:",
@@ -83,8 +84,16 @@ describe("routes file", () => {
         [file({ ...good, upstream: "https://u:hunter2@a.example" }), "routes[0].upstream: must not contain user info"],
         [file({ ...good, upstream: "https://a.example/?q=1" }), "must not contain a query or fragment"],
         [file({ ...good, upstream: "https://a.example/#f" }), "must not contain a query or fragment"],
-        [file({ ...good, auth_scheme: "Basic" }), 'routes[0].auth_scheme: must be "Bearer" or "token"'],
-        [file({ ...good, auth_scheme: "bearer" }), 'routes[0].auth_scheme: must be "Bearer" or "token"'],
+        [file({ ...good, auth_scheme: "Digest" }), 'routes[0].auth_scheme: must be "Bearer", "token", "Basic" or "none"'],
+        [file({ ...good, auth_scheme: "bearer" }), 'routes[0].auth_scheme: must be "Bearer", "token", "Basic" or "none"'],
+        [file({ ...good, auth_scheme: "Basic" }), 'routes[0].auth_user: is required with auth_scheme "Basic"'],
+        [file({ ...good, auth_user: "x-access-token" }), 'routes[0].auth_user: is only for auth_scheme "Basic"'],
+        [file({ ...good, auth_scheme: "Basic", auth_user: "a:b" }), 'routes[0].auth_user: must be visible ASCII characters without ":"'],
+        [file({ ...good, auth_scheme: "Basic", auth_user: 7 }), "routes[0].auth_user: must be a string"],
+        [file({ ...good, auth_header: "Content-Length" }), "routes[0].auth_header: must be a header field name other than framing"],
+        [file({ ...good, auth_header: "Host" }), "routes[0].auth_header: must be a header field name other than framing"],
+        [file({ ...good, auth_header: "X Api Key" }), "routes[0].auth_header: must be a header field name other than framing"],
+        [file({ ...good, auth_header: "" }), "routes[0].auth_header: must be a header field name other than framing"],
         [file({ ...good, token_env: "PATH" }), "routes[0].token_env: must be a token slot name"],
         [file({ ...good, token_env: "CRED_PROXY_TOKEN_01" }), "routes[0].token_env: must be a token slot name"],
         [file({ ...good, token_env: "CRED_PROXY_TOKEN_" }), "routes[0].token_env: must be a token slot name"],
@@ -136,6 +145,67 @@ describe("token slots", () => {
         expect(msg).toContain(message);
         if (value) expect(msg).not.toContain(value.trim());
         expect(msg).not.toContain(secret);
+    });
+});
+
+describe("credentials", () => {
+    const secret = "fake-0123456789abcdef";
+    const credential = (route: Record<string, unknown>) =>
+        resolveTokens(parseRoutesFile(file(route), "x"), { CRED_PROXY_TOKEN_0: secret })[0];
+
+    test("each scheme builds its header value once, in the header the route names", () => {
+        const gitea = { ...good, path: "/gitea/g.example/", upstream: "https://g.example" };
+        expect(credential({ ...gitea, auth_scheme: "Bearer" })).toMatchObject({
+            authHeader: "Authorization",
+            credential: `Bearer ${secret}`,
+        });
+        expect(credential({ ...gitea, auth_scheme: "token" })).toMatchObject({ credential: `token ${secret}` });
+        expect(credential({ ...gitea, auth_scheme: "Basic", auth_user: "x-access-token" })).toMatchObject({
+            credential: `Basic ${Buffer.from(`x-access-token:${secret}`).toString("base64")}`,
+        });
+        expect(credential({ ...gitea, auth_scheme: "none", auth_header: "PRIVATE-TOKEN" })).toMatchObject({
+            authHeader: "PRIVATE-TOKEN",
+            credential: secret,
+        });
+    });
+
+    test("a Bearer route to api.anthropic.com is Anthropic's OAuth; its x-api-key route is not", () => {
+        expect(credential(good).anthropicOAuth).toBe(true);
+        expect(credential({ ...good, auth_scheme: "none", auth_header: "x-api-key" }).anthropicOAuth).toBe(false);
+        expect(credential({ ...good, upstream: "https://api.example.com" }).anthropicOAuth).toBe(false);
+    });
+
+    test.each([
+        [good, "sk-ant-api03-", "holds an Anthropic API key (sk-ant-api...)", "set Auth: api-key"],
+        [
+            { ...good, auth_scheme: "none", auth_header: "x-api-key" },
+            "sk-ant-oat01-",
+            "holds an Anthropic OAuth token (sk-ant-oat...)",
+            "set Auth: oauth",
+        ],
+    ])("an Anthropic token of the other kind stops the start, naming the slot and the fix, never the value", (route, prefix, what, fix) => {
+        const value = `${prefix}${secret}`;
+        let msg = "";
+        try {
+            resolveTokens(parseRoutesFile(file(route), "x"), { CRED_PROXY_TOKEN_0: value });
+        } catch (err) {
+            msg = (err as Error).message;
+        }
+        expect(msg).toContain("token slot CRED_PROXY_TOKEN_0 (route /anthropic/)");
+        expect(msg).toContain(what);
+        expect(msg).toContain(fix);
+        expect(msg).not.toContain(secret);
+        expect(msg).not.toContain("\n");
+    });
+
+    test("each kind of Anthropic token is accepted in its own mode", () => {
+        expect(credential(good).token).toBe(secret);
+        const key = resolveTokens(parseRoutesFile(file({ ...good, auth_scheme: "none", auth_header: "x-api-key" }), "x"), {
+            CRED_PROXY_TOKEN_0: `sk-ant-api03-${secret}`,
+        })[0];
+        expect(key.credential).toBe(`sk-ant-api03-${secret}`);
+        const oauth = resolveTokens(parseRoutesFile(file(good), "x"), { CRED_PROXY_TOKEN_0: `sk-ant-oat01-${secret}` })[0];
+        expect(oauth.credential).toBe(`Bearer sk-ant-oat01-${secret}`);
     });
 });
 

@@ -21,6 +21,55 @@ test("Host is the upstream's and Authorization is injected exactly once", () => 
     ]);
 });
 
+test("a route's own credential header replaces whatever the agent sent under that name", () => {
+    const gitlab = route("/http/gitlab.example/", "https://gitlab.example", token, "none", { authHeader: "PRIVATE-TOKEN" });
+    const out = upstreamRequestHeaders(["private-token", "agent-own", "X-Custom-Auth", "keep", "Authorization", "Bearer agent"], gitlab);
+    expect(pairs(out)).toEqual([
+        ["Host", "gitlab.example"],
+        ["X-Custom-Auth", "keep"],
+        ["PRIVATE-TOKEN", token],
+    ]);
+});
+
+test("git on github.com: HTTP Basic with the token as the password of x-access-token", () => {
+    const git = route("/gh-git/", "https://github.com", token, "Basic", { authUser: "x-access-token" });
+    const out = pairs(upstreamRequestHeaders(["Authorization", "Basic YWdlbnQ6cHc="], git));
+    expect(out).toEqual([
+        ["Host", "github.com"],
+        ["Authorization", `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`],
+    ]);
+});
+
+test("Anthropic OAuth: the agent's betas are kept and the OAuth beta added once, in one field", () => {
+    const anthropic = route("/anthropic/", "https://api.anthropic.com", token);
+    const out = pairs(
+        upstreamRequestHeaders(["anthropic-beta", "a-1, oauth-2025-04-20", "Anthropic-Beta", "b-2", "x-api-key", "sk-agent"], anthropic),
+    );
+    expect(out).toEqual([
+        ["Host", "api.anthropic.com"],
+        ["anthropic-beta", "a-1,oauth-2025-04-20,b-2"],
+        ["Authorization", `Bearer ${token}`],
+    ]);
+    expect(pairs(upstreamRequestHeaders([], anthropic))).toContainEqual(["anthropic-beta", "oauth-2025-04-20"]);
+});
+
+test("Anthropic API key: x-api-key only, no Authorization, the agent's betas untouched", () => {
+    const key = route("/anthropic/", "https://api.anthropic.com", token, "none", { authHeader: "x-api-key" });
+    const out = pairs(upstreamRequestHeaders(["Authorization", "Bearer agent", "anthropic-beta", "a-1", "X-Api-Key", "agent"], key));
+    expect(out).toEqual([
+        ["Host", "api.anthropic.com"],
+        ["anthropic-beta", "a-1"],
+        ["x-api-key", token],
+    ]);
+});
+
+test("a Basic credential echoed back is scrubbed like the token itself", () => {
+    const git = route("/gh-git/", "https://github.com", token, "Basic", { authUser: "x-access-token" });
+    const matcher = TokenMatcher.forRoutes([git]);
+    const { scrubbed } = agentResponseHeaders(["X-Echo", git.credential.slice("Basic ".length)], matcher);
+    expect(scrubbed).toBe(1);
+});
+
 test("names listed in Connection are dropped, but never the message framing", () => {
     const out = upstreamRequestHeaders(
         ["Connection", "X-A, content-length,  x-b ", "X-A", "1", "x-b", "2", "Content-Length", "3", "X-C", "3"],

@@ -47,6 +47,27 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
         expect(out).toMatch(/^ {4}ANTHROPIC_BASE_URL=http:\/\/cred-proxy:8080\/anthropic$/m);
     });
 
+    test("the routes table says how each route sends its token", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-plan-auth-"));
+        try {
+            const file = path.join(dir, "auth.yaml");
+            fs.writeFileSync(
+                file,
+                "tokens:\n  - { Kind: anthropic, TokenRef: ANTHROPIC_API_KEY, Auth: api-key }\n  - { Kind: github, TokenRef: GH }\n",
+            );
+            const { status, out } = await plan([file]);
+            expect(status).toBe(0);
+            expect(out).toMatch(
+                /^ {2}\/anthropic\/ +https:\/\/api\.anthropic\.com +x-api-key \(bare token\) +CRED_PROXY_TOKEN_0 +ANTHROPIC_API_KEY$/m,
+            );
+            expect(out).toMatch(/^ {2}\/gh-api\/ +https:\/\/api\.github\.com +Bearer +CRED_PROXY_TOKEN_1 +GH$/m);
+            expect(out).toMatch(/^ {2}\/gh-git\/ +https:\/\/github\.com +Basic x-access-token +CRED_PROXY_TOKEN_1 +GH$/m);
+            expect(out).toMatch(/^ {4}ANTHROPIC_API_KEY=injected-by-cred-proxy$/m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     test("--json is a sorted document: the resources with every input, and the stack's outputs", async () => {
         const { status, out } = await plan([EXAMPLE, "--json"]);
         expect(status).toBe(0);

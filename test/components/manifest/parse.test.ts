@@ -286,10 +286,36 @@ describe("parseBottleManifest: Url", () => {
     });
 });
 
+describe("parseBottleManifest: Auth", () => {
+    it.each(["oauth", "api-key"])("accepts Auth: %s on an anthropic entry", (auth) => {
+        expectAccepted({ Kind: "anthropic", TokenRef: "ANTHROPIC_TOKEN", Auth: auth });
+    });
+
+    it("refuses another value, naming both", () => {
+        expect(entryIssues({ Kind: "anthropic", TokenRef: "T", Auth: "Bearer" })).toEqual([
+            { path: "tokens[0].Auth", message: "must be one of oauth, api-key" },
+        ]);
+    });
+
+    it.each(["github", "npm"])("refuses Auth on a %s entry: its upstream takes one kind of token", (kind) => {
+        expect(entryIssues({ Kind: kind, TokenRef: "T", Auth: "oauth" })).toEqual([
+            {
+                path: "tokens[0].Auth",
+                message: expect.stringMatching(/^only anthropic entries take Auth; the \w+ upstream takes one kind of token, remove Auth$/),
+            },
+        ]);
+    });
+
+    it("refuses Auth on a gitea entry together with the entry's other problems", () => {
+        const issues = entryIssues({ Kind: "gitea", TokenRef: "bad-ref", Auth: "api-key" });
+        expect(issues.map((i) => i.path).sort()).toEqual(["tokens[0].Auth", "tokens[0].TokenRef", "tokens[0].Url"]);
+    });
+});
+
 describe("parseBottleManifest: unknown keys in a token entry", () => {
     it("refuses a typo of TokenRef at tokens[0].Tokenref, naming the allowed keys", () => {
         expect(entryIssues({ Kind: "npm", TokenRef: "NPM_TOKEN", Tokenref: "NPM_TOKEN" })).toEqual([
-            { path: "tokens[0].Tokenref", message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url/) },
+            { path: "tokens[0].Tokenref", message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url, Auth/) },
         ]);
     });
 

@@ -11,27 +11,45 @@ import {
 const FIXED_KINDS = ["anthropic", "github", "npm"] as const;
 type FixedKind = (typeof FIXED_KINDS)[number];
 
-/** The route table of the manifest reference (README.md), written out again here as the oracle: [path, upstream]. */
-const FIXED_ROUTES: Record<FixedKind, Array<[string, string]>> = {
-    anthropic: [["/anthropic/", "https://api.anthropic.com"]],
+interface RouteOracle {
+    path: string;
+    upstream: string;
+    authScheme: "Bearer" | "token" | "Basic" | "none";
+    authHeader?: string;
+    authUser?: string;
+}
+
+/** The route table of the manifest reference (README.md), written out again here as the oracle. */
+const FIXED_ROUTES: Record<FixedKind, RouteOracle[]> = {
+    anthropic: [{ path: "/anthropic/", upstream: "https://api.anthropic.com", authScheme: "Bearer" }],
     github: [
-        ["/gh-api/", "https://api.github.com"],
-        ["/gh-git/", "https://github.com"],
+        { path: "/gh-api/", upstream: "https://api.github.com", authScheme: "Bearer" },
+        { path: "/gh-git/", upstream: "https://github.com", authScheme: "Basic", authUser: "x-access-token" },
     ],
-    npm: [["/npm/", "https://registry.npmjs.org"]],
+    npm: [{ path: "/npm/", upstream: "https://registry.npmjs.org", authScheme: "Bearer" }],
+};
+
+/** An Anthropic API key's route: the same path, the token bare in x-api-key. */
+const ANTHROPIC_KEY_ROUTE: RouteOracle = {
+    path: "/anthropic/",
+    upstream: "https://api.anthropic.com",
+    authScheme: "none",
+    authHeader: "x-api-key",
 };
 
 interface Entry {
     Kind: string;
     TokenRef: string;
     Url?: string;
+    Auth?: string;
 }
 
 /** An entry before its TokenRef is chosen, with the routes the manifest reference says it must become. */
 interface EntrySpec {
     kind: FixedKind | "gitea";
     url?: string;
-    routes: Array<{ path: string; upstream: string; authScheme: "Bearer" | "token" }>;
+    auth?: "oauth" | "api-key";
+    routes: RouteOracle[];
 }
 
 const tokenRefArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,30}$/);
@@ -65,13 +83,17 @@ const giteaArb = fc
 
 /** Valid entries, in any order: a subset of the fixed kinds and gitea entries with distinct hosts. */
 const entrySpecsArb: fc.Arbitrary<EntrySpec[]> = fc
-    .tuple(fc.subarray([...FIXED_KINDS]), fc.uniqueArray(giteaArb, { selector: (g) => g.upstreamHost, maxLength: 4 }))
-    .chain(([fixed, giteas]) => {
+    .tuple(
+        fc.subarray([...FIXED_KINDS]),
+        fc.uniqueArray(giteaArb, { selector: (g) => g.upstreamHost, maxLength: 4 }),
+        fc.constantFrom(undefined, "oauth" as const, "api-key" as const),
+    )
+    .chain(([fixed, giteas, anthropicAuth]) => {
         const specs: EntrySpec[] = [
-            ...fixed.map((kind): EntrySpec => ({
-                kind,
-                routes: FIXED_ROUTES[kind].map(([path, upstream]) => ({ path, upstream, authScheme: "Bearer" as const })),
-            })),
+            ...fixed.map((kind): EntrySpec => {
+                if (kind !== "anthropic" || anthropicAuth === undefined) return { kind, routes: FIXED_ROUTES[kind] };
+                return { kind, auth: anthropicAuth, routes: anthropicAuth === "api-key" ? [ANTHROPIC_KEY_ROUTE] : FIXED_ROUTES.anthropic };
+            }),
             ...giteas.map((g): EntrySpec => ({
                 kind: "gitea",
                 url: g.url,
@@ -82,9 +104,12 @@ const entrySpecsArb: fc.Arbitrary<EntrySpec[]> = fc
     });
 
 function withRefs(specs: EntrySpec[], refs: string[]): Entry[] {
-    return specs.map((spec, i) =>
-        spec.url === undefined ? { Kind: spec.kind, TokenRef: refs[i] } : { Kind: spec.kind, TokenRef: refs[i], Url: spec.url },
-    );
+    return specs.map((spec, i) => ({
+        Kind: spec.kind,
+        TokenRef: refs[i],
+        ...(spec.url !== undefined ? { Url: spec.url } : {}),
+        ...(spec.auth !== undefined ? { Auth: spec.auth } : {}),
+    }));
 }
 
 const extrasArb = fc.dictionary(
@@ -127,6 +152,8 @@ describe("properties: valid manifests always plan", () => {
                         authScheme: r.authScheme,
                         tokenEnv: `CRED_PROXY_TOKEN_${i}`,
                         tokenRef: entries[i].TokenRef,
+                        ...(r.authHeader !== undefined ? { authHeader: r.authHeader } : {}),
+                        ...(r.authUser !== undefined ? { authUser: r.authUser } : {}),
                     })),
                 );
                 expect(table).toEqual(expected);
@@ -145,6 +172,8 @@ describe("properties: valid manifests always plan", () => {
                         upstream: u.upstream,
                         auth_scheme: u.authScheme,
                         token_env: u.tokenEnv,
+                        ...(u.authHeader !== undefined ? { auth_header: u.authHeader } : {}),
+                        ...(u.authUser !== undefined ? { auth_user: u.authUser } : {}),
                     })),
                 });
                 expect(`${JSON.stringify(parsed, null, 2)}\n`).toBe(text);

@@ -43,11 +43,24 @@ describe("agentRoutes", () => {
 });
 
 describe("agentEnvironment", () => {
+    it("gives an agent of an API-key bottle an API-key placeholder, and no OAuth one", () => {
+        const env = agentEnvironment(
+            credProxyRoutes(parseBottleManifest({ tokens: [{ Kind: "anthropic", TokenRef: "K", Auth: "api-key" }] })),
+            8080,
+        );
+        expect(env).toEqual({
+            CRED_PROXY_URL: "http://cred-proxy:8080",
+            ANTHROPIC_BASE_URL: "http://cred-proxy:8080/anthropic",
+            ANTHROPIC_API_KEY: AGENT_PLACEHOLDER_TOKEN,
+        });
+    });
+
     it("is exactly this environment for a full manifest", () => {
         expect(agentEnvironment(full, 8080)).toEqual({
             CRED_PROXY_URL: "http://cred-proxy:8080",
             ANTHROPIC_BASE_URL: "http://cred-proxy:8080/anthropic",
             ANTHROPIC_AUTH_TOKEN: "injected-by-cred-proxy",
+            CLAUDE_CODE_OAUTH_TOKEN: "injected-by-cred-proxy",
             GITHUB_API_URL: "http://cred-proxy:8080/gh-api",
             NPM_CONFIG_REGISTRY: "http://cred-proxy:8080/npm/",
             GIT_CONFIG_COUNT: "3",

@@ -25,7 +25,24 @@ describe("credProxyRoutes: the route table", () => {
         ]);
     });
 
-    it("github: /gh-api/ then /gh-git/, both Bearer, sharing one slot and one TokenRef", () => {
+    it("anthropic with Auth: api-key: the same route, the token bare in x-api-key", () => {
+        expect(plan({ tokens: [{ Kind: "anthropic", TokenRef: "ANTHROPIC_KEY", Auth: "api-key" }] })).toEqual([
+            {
+                kind: "anthropic",
+                path: "/anthropic/",
+                upstream: "https://api.anthropic.com",
+                authScheme: "none",
+                authHeader: "x-api-key",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "ANTHROPIC_KEY",
+            },
+        ]);
+        expect(plan({ tokens: [{ Kind: "anthropic", TokenRef: "K", Auth: "oauth" }] })).toEqual(
+            plan({ tokens: [{ Kind: "anthropic", TokenRef: "K" }] }),
+        );
+    });
+
+    it("github: /gh-api/ Bearer, then /gh-git/ Basic as x-access-token, sharing one slot and one TokenRef", () => {
         expect(plan({ tokens: [{ Kind: "github", TokenRef: "GH_TOKEN" }] })).toEqual([
             {
                 kind: "github",
@@ -39,7 +56,8 @@ describe("credProxyRoutes: the route table", () => {
                 kind: "github",
                 path: "/gh-git/",
                 upstream: "https://github.com",
-                authScheme: "Bearer",
+                authScheme: "Basic",
+                authUser: "x-access-token",
                 tokenEnv: "CRED_PROXY_TOKEN_0",
                 tokenRef: "GH_TOKEN",
             },
@@ -210,8 +228,9 @@ describe("renderCredProxyRoutes: the routes file", () => {
     {
       "path": "/gh-git/",
       "upstream": "https://github.com",
-      "auth_scheme": "Bearer",
-      "token_env": "CRED_PROXY_TOKEN_1"
+      "auth_scheme": "Basic",
+      "token_env": "CRED_PROXY_TOKEN_1",
+      "auth_user": "x-access-token"
     },
     {
       "path": "/gitea/git.example.com:3000/",
@@ -259,7 +278,7 @@ describe("renderCredProxyRoutes: the routes file", () => {
         expect(text).not.toMatch(/[\t\r]/);
     });
 
-    it("never names a TokenRef, and holds only the four route keys", () => {
+    it("never names a TokenRef, and adds a key to the four a route always has only when it differs from its default", () => {
         const text = renderCredProxyRoutes(plan(manifest));
         for (const entry of manifest.tokens) {
             expect(text).not.toContain(entry.TokenRef);
@@ -268,8 +287,19 @@ describe("renderCredProxyRoutes: the routes file", () => {
         const parsed = JSON.parse(text) as { routes: Array<Record<string, unknown>> };
         expect(Object.keys(parsed)).toEqual(["routes"]);
         for (const route of parsed.routes) {
-            expect(Object.keys(route)).toEqual(["path", "upstream", "auth_scheme", "token_env"]);
+            const extra = route.path === "/gh-git/" ? ["auth_user"] : [];
+            expect(Object.keys(route)).toEqual(["path", "upstream", "auth_scheme", "token_env", ...extra]);
         }
+        const key = JSON.parse(renderCredProxyRoutes(plan({ tokens: [{ Kind: "anthropic", TokenRef: "K", Auth: "api-key" }] })));
+        expect(key.routes).toEqual([
+            {
+                path: "/anthropic/",
+                upstream: "https://api.anthropic.com",
+                auth_scheme: "none",
+                token_env: "CRED_PROXY_TOKEN_0",
+                auth_header: "x-api-key",
+            },
+        ]);
     });
 
     it("is byte-stable: the same manifest renders the same text", () => {

@@ -1,6 +1,7 @@
 /**
- * A Gitea stand-in: a Node HTTP server that checks `Authorization: token <value>` and runs
- * `git http-backend` (test/helpers/gitCgi.js) for everything under its base path.
+ * A git host stand-in (Gitea, github.com): a Node HTTP server that accepts exactly one
+ * `Authorization` value, as the real host does its own scheme only, and runs `git http-backend`
+ * (test/helpers/gitCgi.js) for everything under its base path.
  */
 import { execFile } from "child_process";
 import { IncomingMessage, ServerResponse } from "http";
@@ -17,12 +18,15 @@ export function git(cwd: string, home: string, args: string[]): Promise<string> 
     });
 }
 
-/** A request handler for `startUpstream` serving the repositories under `projectRoot`. */
-export function gitHttpBackend(projectRoot: string, basePath: string, token: string) {
+/**
+ * A request handler for `startUpstream` serving the repositories under `projectRoot` to requests
+ * whose `Authorization` is exactly `authorization` (`token <t>` for Gitea, `Basic ...` for github.com).
+ */
+export function gitHttpBackend(projectRoot: string, basePath: string, authorization: string, realm = "gitea") {
     return (req: IncomingMessage, res: ServerResponse, rec: Recorded): void => {
-        if (req.headers.authorization !== `token ${token}`) {
+        if (req.headers.authorization !== authorization) {
             req.resume();
-            res.writeHead(401, { "WWW-Authenticate": 'Basic realm="gitea"' });
+            res.writeHead(401, { "WWW-Authenticate": `Basic realm="${realm}"` });
             res.end("unauthorized");
             return;
         }

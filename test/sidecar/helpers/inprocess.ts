@@ -3,7 +3,8 @@
  */
 import { Logger } from "../../../sidecar/accessLog";
 import { ProxyConfig } from "../../../sidecar/config";
-import { Route, parseUpstream } from "../../../sidecar/routesFile";
+import type { AuthScheme } from "../../../sidecar/contract";
+import { Route, parseUpstream, resolveTokens } from "../../../sidecar/routesFile";
 import { RunningServer, startServer } from "../../../sidecar/server";
 import { assertNoLeaks, fakeToken, scan } from "./leaks";
 import { startUpstream } from "./upstream";
@@ -13,11 +14,21 @@ export interface InProcessProxy extends RunningServer {
     events: string[];
 }
 
-/** A route from test-friendly fields; throws when the upstream is malformed. */
-export function route(path: string, upstream: string, token: string, authScheme: "Bearer" | "token" = "Bearer"): Route {
+/**
+ * A route from test-friendly fields, resolved as the server resolves the routes file (its
+ * credential built, its start-up checks run); throws when the upstream is malformed.
+ */
+export function route(
+    path: string,
+    upstream: string,
+    token: string,
+    authScheme: AuthScheme = "Bearer",
+    extra: { authHeader?: string; authUser?: string } = {},
+): Route {
     const parsed = parseUpstream(upstream);
     if (typeof parsed === "string") throw new Error(parsed);
-    return { path, upstream: parsed, authScheme, tokenEnv: "CRED_PROXY_TOKEN_0", token };
+    const spec = { path, upstream: parsed, authScheme, tokenEnv: "CRED_PROXY_TOKEN_0", authHeader: extra.authHeader ?? "Authorization" };
+    return resolveTokens([extra.authUser !== undefined ? { ...spec, authUser: extra.authUser } : spec], { CRED_PROXY_TOKEN_0: token })[0];
 }
 
 export async function startInProcess(routes: Route[], overrides: Partial<ProxyConfig> = {}): Promise<InProcessProxy> {

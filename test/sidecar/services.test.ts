@@ -1,0 +1,141 @@
+/**
+ * The credentials the real services accept, each enforced by a fake that follows the service's
+ * documented rule, and sent by the clients agents use, through the server in process:
+ * - api.anthropic.com takes an API key only in `x-api-key`, and an OAuth token only as
+ *   `Authorization: Bearer` with `oauth-2025-04-20` in `anthropic-beta`; anything else is a 401;
+ * - github.com's git endpoints take a token only as the password of HTTP Basic (`x-access-token`).
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { IncomingMessage, ServerResponse } from "http";
+import { tmpdir } from "os";
+import { join } from "path";
+import { git, gitHttpBackend } from "./helpers/gitBackend";
+import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
+import { assertNoLeaks, fakeToken } from "./helpers/leaks";
+import { FakeUpstream, Recorded, headerValues, readBody, startUpstream } from "./helpers/upstream";
+
+const oauthToken = `sk-ant-oat01-${fakeToken("oauth")}`;
+const apiKey = `sk-ant-api03-${fakeToken("key")}`;
+const githubToken = fakeToken("github");
+const REAL_OAUTH_BETA = "oauth-2025-04-20";
+
+/** Anthropic's Messages API as it checks credentials. */
+function anthropicRules(req: IncomingMessage, res: ServerResponse, rec: Recorded): void {
+    void readBody(req, rec).then(() => {
+        const auth = headerValues(req.rawHeaders, "authorization");
+        const keys = headerValues(req.rawHeaders, "x-api-key");
+        const betas = headerValues(req.rawHeaders, "anthropic-beta").flatMap((v) => v.split(",").map((b) => b.trim()));
+        const byKey = keys.length === 1 && keys[0] === apiKey && auth.length === 0;
+        const byOAuth = auth.length === 1 && auth[0] === `Bearer ${oauthToken}` && keys.length === 0 && betas.includes(REAL_OAUTH_BETA);
+        if (!byKey && !byOAuth) {
+            res.writeHead(401, { "Content-Type": "application/json" });
+            res.end('{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}');
+            return;
+        }
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(
+            JSON.stringify({
+                id: "msg_test",
+                type: "message",
+                role: "assistant",
+                model: "claude-test",
+                content: [{ type: "text", text: byKey ? "hello, key" : "hello, oauth" }],
+                stop_reason: "end_turn",
+                stop_sequence: null,
+                usage: { input_tokens: 3, output_tokens: 2 },
+            }),
+        );
+    });
+}
+
+let anthropicUp: FakeUpstream;
+let githubUp: FakeUpstream;
+let proxy: InProcessProxy;
+let work: string;
+
+beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "cred-proxy-services-"));
+    anthropicUp = await startUpstream({ handler: anthropicRules });
+    githubUp = await startUpstream();
+    mkdirSync(join(work, "repos"));
+    const basic = `Basic ${Buffer.from(`x-access-token:${githubToken}`).toString("base64")}`;
+    githubUp.setHandler(gitHttpBackend(join(work, "repos"), "", basic, "GitHub"));
+    proxy = await startInProcess([
+        // The fake stands in for api.anthropic.com, whose Bearer routes carry the OAuth beta
+        // (config.test.ts holds the rule that decides this from the upstream's host).
+        { ...route("/anthropic/", anthropicUp.url, oauthToken), anthropicOAuth: true },
+        route("/anthropic-key/", anthropicUp.url, apiKey, "none", { authHeader: "x-api-key" }),
+        route("/gh-git/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }),
+    ]);
+});
+
+afterAll(async () => {
+    await proxy.shutdown();
+    await Promise.all([anthropicUp.close(), githubUp.close()]);
+    rmSync(work, { recursive: true, force: true });
+    assertNoLeaks();
+});
+
+describe("Anthropic: the SDK with the placeholder the agent's environment gives it", () => {
+    test.each([
+        ["an OAuth token", "/anthropic", { authToken: "injected-by-cred-proxy", apiKey: null }, "hello, oauth"],
+        ["an API key", "/anthropic-key", { apiKey: "injected-by-cred-proxy", authToken: null }, "hello, key"],
+    ])("%s: the request carries exactly what the API accepts", async (_what, path, creds, answer) => {
+        const client = new Anthropic({ baseURL: `http://127.0.0.1:${proxy.port}${path}`, maxRetries: 0, ...creds });
+        const before = anthropicUp.requests.length;
+        const message = await client.messages.create(
+            { model: "claude-test", max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+            { headers: { "anthropic-beta": "agent-beta-2025" } },
+        );
+        expect(message.content).toEqual([expect.objectContaining({ type: "text", text: answer })]);
+        const rec = anthropicUp.requests[before];
+        expect(rec.rawHeaders.join("\n")).not.toContain("injected-by-cred-proxy");
+        // The agent's own beta survives either way.
+        expect(headerValues(rec.rawHeaders, "anthropic-beta").join(",")).toContain("agent-beta-2025");
+    });
+
+    test("without the proxy's rewriting the fake refuses: a key as Bearer, or OAuth without its beta", async () => {
+        const asBearer = await fetch(`${anthropicUp.url}/v1/messages`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${apiKey}` },
+            body: "{}",
+        });
+        const noBeta = await fetch(`${anthropicUp.url}/v1/messages`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${oauthToken}` },
+            body: "{}",
+        });
+        expect([asBearer.status, noBeta.status]).toEqual([401, 401]);
+    });
+});
+
+describe("github.com git: Basic with x-access-token", () => {
+    test("clone and push through /gh-git/", async () => {
+        const home = join(work, "home");
+        mkdirSync(home);
+        const repos = join(work, "repos");
+        const seed = join(work, "seed");
+        mkdirSync(join(repos, "owner"), { recursive: true });
+        await git(repos, home, ["init", "--bare", "-b", "main", "owner/project.git"]);
+        await git(repos, home, ["--git-dir", "owner/project.git", "config", "http.receivepack", "true"]);
+        await git(work, home, ["init", "-b", "main", seed]);
+        writeFileSync(join(seed, "README.md"), "hello\n");
+        await git(seed, home, ["add", "README.md"]);
+        await git(seed, home, ["commit", "-m", "seed"]);
+        await git(seed, home, ["push", join(repos, "owner/project.git"), "main"]);
+
+        const clone = join(work, "clone");
+        await git(work, home, ["clone", `http://127.0.0.1:${proxy.port}/gh-git/owner/project.git`, clone]);
+        writeFileSync(join(clone, "agent.txt"), "work\n");
+        await git(clone, home, ["add", "agent.txt"]);
+        await git(clone, home, ["commit", "-m", "agent work"]);
+        await git(clone, home, ["push", "origin", "main"]);
+
+        const pushed = await git(repos, home, ["--git-dir", "owner/project.git", "log", "--format=%s", "main"]);
+        expect(pushed.trim().split("\n")).toEqual(["agent work", "seed"]);
+        expect(githubUp.requests.length).toBeGreaterThan(0);
+        expect(githubUp.requests.every((r) => headerValues(r.rawHeaders, "authorization").length === 1)).toBe(true);
+        expect(githubUp.requests.some((r) => r.url.endsWith("/git-receive-pack"))).toBe(true);
+    });
+});
