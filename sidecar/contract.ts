@@ -62,7 +62,12 @@ export interface RoutesFileRoute {
     auth_header?: string;
     /** The user of `Basic`; required with it, refused otherwise. */
     auth_user?: string;
+    /** `read-only`: the route forwards reads and git fetches only. Absent: everything. */
+    access?: RouteAccess;
 }
+
+/** What a route lets through besides the default of everything (see `readOnlyRefusal` in the server). */
+export type RouteAccess = "read-only";
 
 /** The routes file: the only configuration the server needs besides token slots. */
 export interface RoutesFile {

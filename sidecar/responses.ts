@@ -12,6 +12,7 @@ export type ErrorType =
     | "bad_request"
     | "request_timeout"
     | "not_found"
+    | "forbidden"
     | "method_not_allowed"
     | "upgrade_not_supported"
     | "bad_gateway"

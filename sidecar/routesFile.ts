@@ -7,7 +7,7 @@
  * ever contains a value.
  */
 import { readFileSync } from "fs";
-import { AuthScheme, DEFAULT_AUTH_HEADER, HEALTH_PATH, TOKEN_SLOT_PREFIX } from "./contract";
+import { AuthScheme, DEFAULT_AUTH_HEADER, HEALTH_PATH, RouteAccess, TOKEN_SLOT_PREFIX } from "./contract";
 import { tokenValueProblem } from "./tokenValue";
 
 /** A configuration problem; its message is the single line printed before exiting. */
@@ -41,6 +41,8 @@ export interface RouteSpec {
     authHeader: string;
     /** The user of a `Basic` route. */
     authUser?: string;
+    /** Set for a route that forwards reads only. */
+    access?: RouteAccess;
 }
 
 /** A route with its token value: only ever handed to the header builder. */
@@ -56,7 +58,7 @@ export interface Route extends RouteSpec {
 }
 
 const REQUIRED_KEYS = ["path", "upstream", "auth_scheme", "token_env"];
-const OPTIONAL_KEYS = ["auth_header", "auth_user"];
+const OPTIONAL_KEYS = ["auth_header", "auth_user", "access"];
 const ROUTE_KEYS = [...REQUIRED_KEYS, ...OPTIONAL_KEYS];
 // An RFC 9110 field name. Framing, hop-by-hop and routing fields are not: a token there would
 // change how the request is delimited or where it goes.
@@ -160,7 +162,17 @@ export function parseRoutesFile(text: string, source: string): RouteSpec[] {
         if (authUser !== undefined && !BASIC_USER.test(authUser)) {
             fail(`${where}.auth_user`, 'must be visible ASCII characters without ":"');
         }
-        return { path, upstream, authScheme: scheme, tokenEnv, authHeader, ...(authUser !== undefined ? { authUser } : {}) };
+        const access = raw.access as string | undefined;
+        if (access !== undefined && access !== "read-only") fail(`${where}.access`, 'must be "read-only" when present');
+        return {
+            path,
+            upstream,
+            authScheme: scheme,
+            tokenEnv,
+            authHeader,
+            ...(authUser !== undefined ? { authUser } : {}),
+            ...(access !== undefined ? { access: "read-only" as const } : {}),
+        };
     });
 }
 

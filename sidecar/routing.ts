@@ -111,6 +111,27 @@ function percentDecode(s: string): string {
     return s.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** Methods a read-only route forwards anywhere: they read, by RFC 9110's definition of safe. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Why a read-only route refuses a request, or undefined when it forwards it. Reads pass (`GET`,
+ * `HEAD`, `OPTIONS`), and so does a git fetch, whose one `POST` is to `git-upload-pack`; a push
+ * (`git-receive-pack`, or its ref advertisement `info/refs?service=git-receive-pack`) and every
+ * other write are refused. Decided on the raw target: a spelling that is not literally one of the
+ * allowed endpoints is refused, never decoded into one.
+ */
+export function readOnlyRefusal(method: string, path: string, query: string): string | undefined {
+    if (path.endsWith("/git-receive-pack")) return "git pushes (git-receive-pack) are refused on a read-only route";
+    if (method === "POST" && path.endsWith("/git-upload-pack")) return undefined;
+    if (!SAFE_METHODS.has(method)) return `${method} is refused on a read-only route; it forwards GET, HEAD, OPTIONS and git fetches`;
+    if (path.endsWith("/info/refs") && query !== "") {
+        const services = new URLSearchParams(query.slice(1)).getAll("service");
+        if (services.some((s) => s !== "git-upload-pack")) return "git pushes (git-receive-pack) are refused on a read-only route";
+    }
+    return undefined;
+}
+
 /** Longest-prefix route lookup on whole path segments. */
 export class RouteTable {
     private readonly routes: Route[];

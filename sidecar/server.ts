@@ -16,7 +16,7 @@ import { Exchange } from "./exchange";
 import type { ExchangeContext } from "./transport";
 import { TokenMatcher, requestHeaderFacts } from "./headers";
 import { sendError, sendHealth, sendRawError } from "./responses";
-import { RouteTable, checkTarget } from "./routing";
+import { RouteTable, checkTarget, readOnlyRefusal } from "./routing";
 import { StallWatch } from "./stallWatch";
 import { UpstreamPool } from "./upstreamPool";
 
@@ -131,6 +131,11 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
         if (!match) return refuse(404, "not_found", "no route for this path", "no_route");
 
         x.route(match, facts);
+        if (match.route.access === "read-only") {
+            // Logged under its route: which route refused is what the operator looks for.
+            const why = readOnlyRefusal(req.method ?? "", check.path, check.query);
+            if (why !== undefined) return refuse(403, "forbidden", why, "read_only");
+        }
         conn.run(x);
     };
 

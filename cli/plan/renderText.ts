@@ -16,8 +16,15 @@ export function renderPlanText(doc: PlanDocument): string {
         "",
         "Routes",
         ...table(
-            ["PATH", "UPSTREAM", "AUTH", "SLOT", "TOKENREF"],
-            outputs.routes.map((r) => [r.path, r.upstream, authOf(r), r.tokenEnv, r.tokenRef]),
+            ["PATH", "UPSTREAM", "AUTH", "ACCESS", "SLOT", "TOKENREF"],
+            outputs.routes.map((r) => [
+                r.path,
+                r.upstream,
+                authOf(r),
+                r.readOnly === true ? "read-only" : "read-write",
+                r.tokenEnv,
+                r.tokenRef,
+            ]),
         ),
         "",
         "Token slots (proxy container variable <- deploying host variable or tokens.<TokenRef> secret)",

@@ -62,7 +62,7 @@ function validatedToken(entry: BottleToken, target: GiteaTarget | undefined): Va
  * The fields the cross-entry rules read; an entry that failed its own schema may still have them.
  * `badUrl`: a Url that is there but not a string, already reported by the schema.
  */
-type RoutingFields = { Kind: RouteKind; Url?: string; badUrl?: boolean; Auth?: unknown };
+type RoutingFields = { Kind: RouteKind; Url?: string; badUrl?: boolean; Auth?: unknown; Access?: unknown };
 
 /** Salvages Kind and Url from an invalid entry, so its other problems are reported too. */
 function routingFieldsOf(raw: unknown): RoutingFields | undefined {
@@ -74,7 +74,8 @@ function routingFieldsOf(raw: unknown): RoutingFields | undefined {
         return undefined;
     }
     const badUrl = Url !== undefined && typeof Url !== "string";
-    return { Auth: (raw as Record<string, unknown>).Auth, Kind: Kind as RouteKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
+    const { Auth, Access } = raw as Record<string, unknown>;
+    return { Auth, Access, Kind: Kind as RouteKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
 }
 
 /**
@@ -94,6 +95,12 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): {
             return;
         }
         const at = (key: string) => formatPath(["tokens", i, key]);
+        if (entry.Kind === "anthropic" && entry.Access !== undefined) {
+            issues.push({
+                path: at("Access"),
+                message: "anthropic entries take no Access; the model API has no read-only use, remove Access",
+            });
+        }
         if (entry.Kind !== "anthropic" && entry.Auth !== undefined) {
             issues.push({
                 path: at("Auth"),
@@ -157,7 +164,7 @@ function toIssues(zodIssues: ReadonlyArray<z.core.$ZodIssue>, prefix: PropertyKe
     return zodIssues.flatMap((issue): ManifestIssue[] => {
         const path = [...prefix, ...issue.path];
         if (issue.code === "unrecognized_keys") {
-            const allowed = prefix.length > 0 ? "Kind, TokenRef, Url, Auth" : undefined;
+            const allowed = prefix.length > 0 ? "Kind, TokenRef, Url, Auth, Access" : undefined;
             return issue.keys.map((key) => ({
                 path: formatPath([...path, key]),
                 message: allowed ? `unknown key; a token entry takes only ${allowed}` : "unknown key",

@@ -14,12 +14,18 @@ export const TOKEN_REF_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ANTHROPIC_AUTH = ["oauth", "api-key"] as const;
 export type AnthropicAuth = (typeof ANTHROPIC_AUTH)[number];
 
+/** What a route lets through (`BottleToken.Access`). */
+export const ACCESS = ["read-write", "read-only"] as const;
+export type Access = (typeof ACCESS)[number];
+
 /** A validated token entry of a kind whose upstream is fixed: it has no Url. */
 export interface FixedToken extends BottleToken {
     Kind: Exclude<RouteKind, "gitea">;
     Url?: undefined;
     /** Present only on anthropic entries. */
     Auth?: AnthropicAuth;
+    /** Absent on anthropic entries. */
+    Access?: Access;
 }
 
 /** A validated gitea entry. */
@@ -27,6 +33,7 @@ export interface GiteaToken extends BottleToken {
     Kind: "gitea";
     Url: string;
     Auth?: undefined;
+    Access?: Access;
     /**
      * The Url taken apart, once, by validation. Not enumerable, so the validated manifest still
      * reads, serialises and compares as the manifest that was written.
@@ -61,9 +68,10 @@ export const tokenEntrySchema = z.strictObject({
         }),
     Url: z.string({ error: "must be a string: the Gitea instance's base URL" }).optional(),
     Auth: z.enum(ANTHROPIC_AUTH, { error: `must be one of ${ANTHROPIC_AUTH.join(", ")}` }).optional(),
+    Access: z.enum(ACCESS, { error: `must be one of ${ACCESS.join(", ")}` }).optional(),
 });
 
 /** The document level: an object whose `tokens`, when present, is a list. */
 export const bottleShellSchema = z.looseObject({
-    tokens: z.array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url?, Auth? })" }).optional(),
+    tokens: z.array(z.unknown(), { error: "must be a list of token entries ({ Kind, TokenRef, Url?, Auth?, Access? })" }).optional(),
 });

@@ -17,6 +17,12 @@ export interface BottleToken {
      * the OAuth beta; `api-key`, a Console API key (`sk-ant-api...`), is sent in `x-api-key`.
      */
     Auth?: string;
+    /**
+     * `github`, `gitea` and `npm`: `read-only` lets through reads (`GET`, `HEAD`, `OPTIONS`) and
+     * git fetches, and refuses every write and git push with a 403; `read-write`, the default,
+     * lets everything through.
+     */
+    Access?: string;
 }
 
 /** The part of a bottle manifest this component reads. Other keys belong to other sidecars. */

@@ -15,6 +15,7 @@ export function renderCredProxyRoutes(routes: ReadonlyArray<CredProxyRoute>): st
             token_env: u.tokenEnv,
             ...(u.authHeader !== undefined ? { auth_header: u.authHeader } : {}),
             ...(u.authUser !== undefined ? { auth_user: u.authUser } : {}),
+            ...(u.readOnly === true ? { access: "read-only" as const } : {}),
         })),
     };
     return `${JSON.stringify(file, null, 2)}\n`;

@@ -20,6 +20,7 @@ export function credProxyRoutes(manifest: ValidatedManifest): CredProxyRoute[] {
                 tokenRef: token.TokenRef,
                 ...(auth.header !== undefined ? { authHeader: auth.header } : {}),
                 ...(auth.user !== undefined ? { authUser: auth.user } : {}),
+                ...(token.Access === "read-only" ? { readOnly: true } : {}),
             };
         }),
     );

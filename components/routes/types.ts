@@ -41,6 +41,8 @@ export interface CredProxyRoute {
     authHeader?: string;
     /** The user name of `Basic` (`x-access-token` for git on github.com). */
     authUser?: string;
+    /** True when the route forwards only reads and git fetches (`Access: read-only`). */
+    readOnly?: boolean;
 }
 
 /** How the agent reaches one route: it only ever sees the proxy's URL, never the token. */

@@ -142,4 +142,18 @@ module.exports = [
         replace: "            routes.slice(0, 1).flatMap((r) =>",
         tests: ["test/sidecar/credentials.test.ts"],
     },
+    {
+        name: "sidecar: a read-only route forwards writes and git pushes",
+        file: "sidecar/server.ts",
+        find: 'if (match.route.access === "read-only") {',
+        replace: 'if (match.route.access === "read-only" && false) {',
+        tests: ["test/sidecar/readOnly.test.ts"],
+    },
+    {
+        name: "sidecar: the agent's own field of a route's credential header reaches the upstream",
+        file: "sidecar/headers.ts",
+        find: " || name === authName) continue;",
+        replace: ") continue;",
+        tests: ["test/sidecar/headers.test.ts"],
+    },
 ];

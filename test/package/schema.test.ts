@@ -122,6 +122,7 @@ describe("the multi-language schema", () => {
             ["TokenRef", "string"],
             ["Url", "string"],
             ["Auth", "string"],
+            ["Access", "string"],
         ]);
         expect(types["cred-proxy:index:BottleToken"].required).toEqual(["Kind", "TokenRef"]);
         expect(fields("CredProxyRoute")).toEqual([
@@ -133,6 +134,7 @@ describe("the multi-language schema", () => {
             ["tokenRef", "string"],
             ["authHeader", "string"],
             ["authUser", "string"],
+            ["readOnly", "boolean"],
         ]);
         expect(fields("CredProxyAgentRoute")).toEqual([
             ["kind", "#RouteKind"],

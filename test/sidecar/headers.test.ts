@@ -22,12 +22,12 @@ test("Host is the upstream's and Authorization is injected exactly once", () => 
 });
 
 test("a route's own credential header replaces whatever the agent sent under that name", () => {
-    const gitlab = route("/http/gitlab.example/", "https://gitlab.example", token, "none", { authHeader: "PRIVATE-TOKEN" });
-    const out = upstreamRequestHeaders(["private-token", "agent-own", "X-Custom-Auth", "keep", "Authorization", "Bearer agent"], gitlab);
+    const service = route("/http/gitlab.example/", "https://gitlab.example", token, "none", { authHeader: "X-Service-Key" });
+    const out = upstreamRequestHeaders(["x-service-key", "agent-own", "X-Custom-Auth", "keep", "Authorization", "Bearer agent"], service);
     expect(pairs(out)).toEqual([
         ["Host", "gitlab.example"],
         ["X-Custom-Auth", "keep"],
-        ["PRIVATE-TOKEN", token],
+        ["X-Service-Key", token],
     ]);
 });
 

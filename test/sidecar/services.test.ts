@@ -67,6 +67,7 @@ beforeAll(async () => {
         { ...route("/anthropic/", anthropicUp.url, oauthToken), anthropicOAuth: true },
         route("/anthropic-key/", anthropicUp.url, apiKey, "none", { authHeader: "x-api-key" }),
         route("/gh-git/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }),
+        { ...route("/gh-git-ro/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }), access: "read-only" },
     ]);
 });
 
@@ -137,5 +138,21 @@ describe("github.com git: Basic with x-access-token", () => {
         expect(githubUp.requests.length).toBeGreaterThan(0);
         expect(githubUp.requests.every((r) => headerValues(r.rawHeaders, "authorization").length === 1)).toBe(true);
         expect(githubUp.requests.some((r) => r.url.endsWith("/git-receive-pack"))).toBe(true);
+    });
+});
+
+describe("a read-only git route", () => {
+    test("git clones through it, and its push is refused before github.com sees it", async () => {
+        const home = join(work, "home-ro");
+        mkdirSync(home);
+        const clone = join(work, "clone-ro");
+        await git(work, home, ["clone", `http://127.0.0.1:${proxy.port}/gh-git-ro/owner/project.git`, clone]);
+        writeFileSync(join(clone, "more.txt"), "more\n");
+        await git(clone, home, ["add", "more.txt"]);
+        await git(clone, home, ["commit", "-m", "not allowed"]);
+        const before = githubUp.requests.length;
+        await expect(git(clone, home, ["push", "origin", "main"])).rejects.toThrow(/403/);
+        expect(githubUp.requests.slice(before)).toEqual([]);
+        expect(proxy.access).toContainEqual(expect.objectContaining({ route: "/gh-git-ro/", status: 403, reason: "read_only" }));
     });
 });

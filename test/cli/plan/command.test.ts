@@ -41,27 +41,29 @@ describe("npm run plan -- <manifest>: what the component would declare, offline"
         expect(out).toMatch(/^ {2}└─ docker:index\/network:Network {2}example-internal/m);
         expect(out).toMatch(/^ {2}│ {4}envs: \[secret\]$/m);
         expect(out).toMatch(/^ {7}internal: true$/m);
-        expect(out).toMatch(/^ {2}\/gitea\/gitea\.example\.com\/ +https:\/\/gitea\.example\.com +token +CRED_PROXY_TOKEN_2 +GITEA_TOKEN$/m);
+        expect(out).toMatch(
+            /^ {2}\/gitea\/gitea\.example\.com\/ +https:\/\/gitea\.example\.com +token +read-write +CRED_PROXY_TOKEN_2 +GITEA_TOKEN$/m,
+        );
         expect(out).toMatch(/^ {2}CRED_PROXY_TOKEN_1 +GITHUB_TOKEN$/m);
         expect(out).toContain("Agent (joins example-internal only; the proxy also sits on example-egress)");
         expect(out).toMatch(/^ {4}ANTHROPIC_BASE_URL=http:\/\/cred-proxy:8080\/anthropic$/m);
     });
 
-    test("the routes table says how each route sends its token", async () => {
+    test("the routes table says how each route sends its token and what it lets through", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cred-proxy-plan-auth-"));
         try {
             const file = path.join(dir, "auth.yaml");
             fs.writeFileSync(
                 file,
-                "tokens:\n  - { Kind: anthropic, TokenRef: ANTHROPIC_API_KEY, Auth: api-key }\n  - { Kind: github, TokenRef: GH }\n",
+                "tokens:\n  - { Kind: anthropic, TokenRef: ANTHROPIC_API_KEY, Auth: api-key }\n  - { Kind: github, TokenRef: GH, Access: read-only }\n",
             );
             const { status, out } = await plan([file]);
             expect(status).toBe(0);
             expect(out).toMatch(
-                /^ {2}\/anthropic\/ +https:\/\/api\.anthropic\.com +x-api-key \(bare token\) +CRED_PROXY_TOKEN_0 +ANTHROPIC_API_KEY$/m,
+                /^ {2}\/anthropic\/ +https:\/\/api\.anthropic\.com +x-api-key \(bare token\) +read-write +CRED_PROXY_TOKEN_0 +ANTHROPIC_API_KEY$/m,
             );
-            expect(out).toMatch(/^ {2}\/gh-api\/ +https:\/\/api\.github\.com +Bearer +CRED_PROXY_TOKEN_1 +GH$/m);
-            expect(out).toMatch(/^ {2}\/gh-git\/ +https:\/\/github\.com +Basic x-access-token +CRED_PROXY_TOKEN_1 +GH$/m);
+            expect(out).toMatch(/^ {2}\/gh-api\/ +https:\/\/api\.github\.com +Bearer +read-only +CRED_PROXY_TOKEN_1 +GH$/m);
+            expect(out).toMatch(/^ {2}\/gh-git\/ +https:\/\/github\.com +Basic x-access-token +read-only +CRED_PROXY_TOKEN_1 +GH$/m);
             expect(out).toMatch(/^ {4}ANTHROPIC_API_KEY=injected-by-cred-proxy$/m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -312,10 +312,33 @@ describe("parseBottleManifest: Auth", () => {
     });
 });
 
+describe("parseBottleManifest: Access", () => {
+    it.each([
+        ["github", {}],
+        ["npm", {}],
+        ["gitea", { Url: "https://g.example.com" }],
+    ])("accepts Access: read-only and read-write on a %s entry", (kind, extra) => {
+        expectAccepted({ Kind: kind, TokenRef: "T", Access: "read-only", ...extra });
+        expectAccepted({ Kind: kind, TokenRef: "T", Access: "read-write", ...extra });
+    });
+
+    it("refuses another value, naming the allowed ones", () => {
+        expect(entryIssues({ Kind: "npm", TokenRef: "T", Access: "readonly" })).toEqual([
+            { path: "tokens[0].Access", message: "must be one of read-write, read-only" },
+        ]);
+    });
+
+    it("refuses Access on an anthropic entry", () => {
+        expect(entryIssues({ Kind: "anthropic", TokenRef: "T", Access: "read-only" })).toEqual([
+            { path: "tokens[0].Access", message: expect.stringMatching(/^anthropic entries take no Access/) },
+        ]);
+    });
+});
+
 describe("parseBottleManifest: unknown keys in a token entry", () => {
     it("refuses a typo of TokenRef at tokens[0].Tokenref, naming the allowed keys", () => {
         expect(entryIssues({ Kind: "npm", TokenRef: "NPM_TOKEN", Tokenref: "NPM_TOKEN" })).toEqual([
-            { path: "tokens[0].Tokenref", message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url, Auth/) },
+            { path: "tokens[0].Tokenref", message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url, Auth, Access/) },
         ]);
     });
 

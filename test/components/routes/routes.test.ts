@@ -42,6 +42,23 @@ describe("credProxyRoutes: the route table", () => {
         );
     });
 
+    it("Access: read-only marks every route of its entry, and only those; the routes file says so", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "github", TokenRef: "GH", Access: "read-only" },
+                { Kind: "gitea", TokenRef: "G", Url: "https://g.example.com", Access: "read-write" },
+            ],
+        });
+        expect(routes.map((r) => [r.path, r.readOnly])).toEqual([
+            ["/gh-api/", true],
+            ["/gh-git/", true],
+            ["/gitea/g.example.com/", undefined],
+        ]);
+        const file = JSON.parse(renderCredProxyRoutes(routes)) as { routes: Array<Record<string, string>> };
+        expect(file.routes.map((r) => r.access)).toEqual(["read-only", "read-only", undefined]);
+        expect(Object.keys(file.routes[1])).toEqual(["path", "upstream", "auth_scheme", "token_env", "auth_user", "access"]);
+    });
+
     it("github: /gh-api/ Bearer, then /gh-git/ Basic as x-access-token, sharing one slot and one TokenRef", () => {
         expect(plan({ tokens: [{ Kind: "github", TokenRef: "GH_TOKEN" }] })).toEqual([
             {
