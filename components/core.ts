@@ -5,8 +5,8 @@
 export { ManifestError, type ManifestIssue } from "./manifest/errors";
 export { loadBottleManifest } from "./manifest/load";
 export { isValidatedManifest, parseBottleManifest } from "./manifest/parse";
-export type { FixedToken, GiteaToken, ValidatedManifest, ValidatedToken } from "./manifest/schema";
-export type { GiteaTarget } from "./manifest/giteaUrl";
+export type { FixedToken, UrlToken, ValidatedManifest, ValidatedToken } from "./manifest/schema";
+export type { UpstreamTarget } from "./manifest/upstreamUrl";
 export { RouteKind, type BottleManifest, type BottleToken } from "./manifest/types";
 export { agentEnvironment, agentRoutes, AGENT_PLACEHOLDER_TOKEN } from "./routes/agentAccess";
 export { resolveCredProxyTokenValues, TokenResolutionError, type TokenProblem } from "./routes/resolveTokens";

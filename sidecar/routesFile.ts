@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "fs";
 import { AuthScheme, DEFAULT_AUTH_HEADER, HEALTH_PATH, RouteAccess, TOKEN_SLOT_PREFIX } from "./contract";
+import { basicUserProblem, credentialHeaderProblem } from "./credentialRules";
 import { tokenValueProblem } from "./tokenValue";
 
 /** A configuration problem; its message is the single line printed before exiting. */
@@ -60,24 +61,6 @@ export interface Route extends RouteSpec {
 const REQUIRED_KEYS = ["path", "upstream", "auth_scheme", "token_env"];
 const OPTIONAL_KEYS = ["auth_header", "auth_user", "access"];
 const ROUTE_KEYS = [...REQUIRED_KEYS, ...OPTIONAL_KEYS];
-// An RFC 9110 field name. Framing, hop-by-hop and routing fields are not: a token there would
-// change how the request is delimited or where it goes.
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const NOT_AUTH_HEADERS = new Set([
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "expect",
-    "cookie",
-    "proxy-authorization",
-]);
-/** A Basic user: RFC 7617 forbids ":" in it; visible ASCII only, like a token value. */
-const BASIC_USER = /^[\x21-\x39\x3b-\x7e]+$/;
 /** Anthropic's API: its OAuth beta and its credential prefixes. */
 const ANTHROPIC_API_HOST = "api.anthropic.com";
 export const ANTHROPIC_OAUTH_BETA = "oauth-2025-04-20";
@@ -153,15 +136,13 @@ export function parseRoutesFile(text: string, source: string): RouteSpec[] {
             fail(`${where}.token_env`, `must be a token slot name like ${TOKEN_SLOT_PREFIX}0`);
         }
         const authHeader = (raw.auth_header as string | undefined) ?? DEFAULT_AUTH_HEADER;
-        if (!HEADER_NAME.test(authHeader) || NOT_AUTH_HEADERS.has(authHeader.toLowerCase())) {
-            fail(`${where}.auth_header`, "must be a header field name other than framing, hop-by-hop, Host or Cookie fields");
-        }
+        const headerProblem = credentialHeaderProblem(authHeader);
+        if (headerProblem !== undefined) fail(`${where}.auth_header`, headerProblem);
         const authUser = raw.auth_user as string | undefined;
         if (scheme === "Basic" && authUser === undefined) fail(`${where}.auth_user`, 'is required with auth_scheme "Basic"');
         if (scheme !== "Basic" && authUser !== undefined) fail(`${where}.auth_user`, 'is only for auth_scheme "Basic"');
-        if (authUser !== undefined && !BASIC_USER.test(authUser)) {
-            fail(`${where}.auth_user`, 'must be visible ASCII characters without ":"');
-        }
+        const userProblem = authUser === undefined ? undefined : basicUserProblem(authUser);
+        if (userProblem !== undefined) fail(`${where}.auth_user`, userProblem);
         const access = raw.access as string | undefined;
         if (access !== undefined && access !== "read-only") fail(`${where}.access`, 'must be "read-only" when present');
         return {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { formatPath, ManifestError, type ManifestIssue } from "./errors";
-import { parseGiteaUrl, type GiteaTarget } from "./giteaUrl";
-import { bottleShellSchema, SINGLETON_KINDS, tokenEntrySchema, type ValidatedManifest, type ValidatedToken } from "./schema";
+import { parseUpstreamUrl, type UpstreamTarget } from "./upstreamUrl";
+import { bottleShellSchema, SINGLETON_KINDS, tokenEntrySchema, URL_KINDS, type ValidatedManifest, type ValidatedToken } from "./schema";
 import { RouteKind, type BottleToken } from "./types";
 
 /** Every manifest this module returned: later steps take these as they are, without a second parse. */
@@ -38,19 +38,19 @@ export function parseBottleManifest(input: unknown): ValidatedManifest {
         issues.push(...toIssues(parsed.error.issues, ["tokens", i]));
         return routingFieldsOf(raw);
     });
-    const { issues: crossIssues, giteaTargets } = crossEntryChecks(routing);
+    const { issues: crossIssues, urlTargets } = crossEntryChecks(routing);
     issues.push(...crossIssues);
     if (issues.length > 0) {
         throw new ManifestError(issues.sort((a, b) => entryIndex(a) - entryIndex(b)));
     }
     // Every entry passed its schema here, so entry i is rawTokens[i] validated.
-    const tokens = entries.map((entry, i) => validatedToken(entry, giteaTargets.get(i)));
+    const tokens = entries.map((entry, i) => validatedToken(entry, urlTargets.get(i)));
     const manifest: ValidatedManifest = Object.freeze({ ...shell.data, tokens: Object.freeze(tokens) as ValidatedToken[] });
     validated.add(manifest);
     return manifest;
 }
 
-function validatedToken(entry: BottleToken, target: GiteaTarget | undefined): ValidatedToken {
+function validatedToken(entry: BottleToken, target: UpstreamTarget | undefined): ValidatedToken {
     const token = { ...entry };
     if (target !== undefined) {
         Object.defineProperty(token, "target", { value: Object.freeze({ ...target }), enumerable: false });
@@ -62,7 +62,9 @@ function validatedToken(entry: BottleToken, target: GiteaTarget | undefined): Va
  * The fields the cross-entry rules read; an entry that failed its own schema may still have them.
  * `badUrl`: a Url that is there but not a string, already reported by the schema.
  */
-type RoutingFields = { Kind: RouteKind; Url?: string; badUrl?: boolean; Auth?: unknown; Access?: unknown };
+type RoutingFields = { Kind: RouteKind; Url?: string; badUrl?: boolean } & Partial<
+    Record<"Auth" | "Access" | "Header" | "Scheme" | "User", unknown>
+>;
 
 /** Salvages Kind and Url from an invalid entry, so its other problems are reported too. */
 function routingFieldsOf(raw: unknown): RoutingFields | undefined {
@@ -74,22 +76,23 @@ function routingFieldsOf(raw: unknown): RoutingFields | undefined {
         return undefined;
     }
     const badUrl = Url !== undefined && typeof Url !== "string";
-    const { Auth, Access } = raw as Record<string, unknown>;
-    return { Auth, Access, Kind: Kind as RouteKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
+    const { Auth, Access, Header, Scheme, User } = raw as Record<string, unknown>;
+    return { Auth, Access, Header, Scheme, User, Kind: Kind as RouteKind, Url: typeof Url === "string" ? Url : undefined, badUrl };
 }
 
 /**
- * Rules that span entries: Url presence by kind, one token per fixed upstream, unique Gitea hosts.
- * Returns each valid gitea entry's target too, by entry index: the Url is taken apart only here.
+ * Rules that span entries or fields: which kinds take which keys, Url presence by kind, one token
+ * per fixed upstream, unique hosts per Url kind. Returns each valid gitea and http entry's target
+ * too, by entry index: the Url is taken apart only here.
  */
 function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): {
     issues: ManifestIssue[];
-    giteaTargets: Map<number, GiteaTarget>;
+    urlTargets: Map<number, UpstreamTarget>;
 } {
     const issues: ManifestIssue[] = [];
-    const giteaTargets = new Map<number, GiteaTarget>();
+    const urlTargets = new Map<number, UpstreamTarget>();
     const firstOfKind = new Map<string, number>();
-    const firstOfGiteaHost = new Map<string, number>();
+    const firstOfHost = new Map<string, number>();
     entries.forEach((entry, i) => {
         if (entry === undefined) {
             return;
@@ -107,9 +110,26 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): {
                 message: `only anthropic entries take Auth; the ${entry.Kind} upstream takes one kind of token, remove Auth`,
             });
         }
-        if (entry.Kind !== "gitea") {
+        if (entry.Kind !== "http") {
+            for (const key of ["Header", "Scheme", "User"] as const) {
+                if (entry[key] !== undefined) {
+                    issues.push({
+                        path: at(key),
+                        message: `only http entries take ${key}; the ${entry.Kind} upstream's own rule is used, remove ${key}`,
+                    });
+                }
+            }
+        } else if (entry.Scheme === "Basic" && entry.User === undefined) {
+            issues.push({ path: at("User"), message: "is required with Scheme: Basic: the user name the token is the password of" });
+        } else if (entry.User !== undefined && entry.Scheme !== "Basic") {
+            issues.push({ path: at("User"), message: "only goes with Scheme: Basic; set Scheme: Basic or remove User" });
+        }
+        if (!URL_KINDS.includes(entry.Kind)) {
             if (entry.Url !== undefined) {
-                issues.push({ path: at("Url"), message: `only gitea entries take a Url; the ${entry.Kind} upstream is fixed, remove Url` });
+                issues.push({
+                    path: at("Url"),
+                    message: `only gitea and http entries take a Url; the ${entry.Kind} upstream is fixed, remove Url`,
+                });
             }
             if (SINGLETON_KINDS.includes(entry.Kind)) {
                 const first = firstOfKind.get(entry.Kind);
@@ -130,27 +150,32 @@ function crossEntryChecks(entries: ReadonlyArray<RoutingFields | undefined>): {
             }
             issues.push({
                 path: at("Url"),
-                message: "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com",
+                message:
+                    entry.Kind === "gitea"
+                        ? "is required for gitea entries: the Gitea instance's base URL, such as https://gitea.example.com"
+                        : "is required for http entries: the service's base URL, such as https://gitlab.example.com/api/v4",
             });
             return;
         }
-        const target = parseGiteaUrl(entry.Url);
+        const target = parseUpstreamUrl(entry.Url);
         if ("error" in target) {
             issues.push({ path: at("Url"), message: target.error });
             return;
         }
-        giteaTargets.set(i, target);
-        const first = firstOfGiteaHost.get(target.upstreamHost);
+        urlTargets.set(i, target);
+        // Each Url kind has its own route prefix, so a gitea and an http entry may share a host.
+        const hostKey = `${entry.Kind} ${target.upstreamHost}`;
+        const first = firstOfHost.get(hostKey);
         if (first !== undefined) {
             issues.push({
                 path: at("Url"),
-                message: `gitea host ${target.upstreamHost} is already used by tokens[${first}]; gitea entries must name different hosts`,
+                message: `${entry.Kind} host ${target.upstreamHost} is already used by tokens[${first}]; ${entry.Kind} entries must name different hosts`,
             });
         } else {
-            firstOfGiteaHost.set(target.upstreamHost, i);
+            firstOfHost.set(hostKey, i);
         }
     });
-    return { issues, giteaTargets };
+    return { issues, urlTargets };
 }
 
 /** Orders issues by token entry, so each entry's problems read together (the sort is stable). */
@@ -164,7 +189,7 @@ function toIssues(zodIssues: ReadonlyArray<z.core.$ZodIssue>, prefix: PropertyKe
     return zodIssues.flatMap((issue): ManifestIssue[] => {
         const path = [...prefix, ...issue.path];
         if (issue.code === "unrecognized_keys") {
-            const allowed = prefix.length > 0 ? "Kind, TokenRef, Url, Auth, Access" : undefined;
+            const allowed = prefix.length > 0 ? "Kind, TokenRef, Url, Auth, Access, Header, Scheme, User" : undefined;
             return issue.keys.map((key) => ({
                 path: formatPath([...path, key]),
                 message: allowed ? `unknown key; a token entry takes only ${allowed}` : "unknown key",

@@ -5,11 +5,11 @@
 
 /** One entry of a bottle manifest's `tokens` list, as written in the manifest. */
 export interface BottleToken {
-    /** The service: `anthropic`, `github`, `gitea` or `npm`. */
+    /** The service: `anthropic`, `github`, `gitea`, `npm`, or `http` for any other named by `Url`. */
     Kind: string;
     /** Name of the host environment variable (or `tokenValues` key) that holds the token. */
     TokenRef: string;
-    /** Base URL of the Gitea instance; required for `gitea`, refused for the other kinds. */
+    /** Base URL of the service: required for `gitea` and `http`, refused for the other kinds. */
     Url?: string;
     /**
      * `anthropic` only: what the token is. `oauth` (the default), an OAuth token (`sk-ant-oat...`,
@@ -23,6 +23,16 @@ export interface BottleToken {
      * lets everything through.
      */
     Access?: string;
+    /** `http` only: the header the token goes in. Default `Authorization`. */
+    Header?: string;
+    /**
+     * `http` only: how the token is written in its header. `Bearer` (the default) and `token`
+     * prefix it with the scheme, `Basic` sends `base64(<User>:<token>)`, `none` the bare token (for
+     * headers such as GitLab's `PRIVATE-TOKEN`).
+     */
+    Scheme?: string;
+    /** `http` with `Scheme: Basic` only, and required there: the user name the token is the password of. */
+    User?: string;
 }
 
 /** The part of a bottle manifest this component reads. Other keys belong to other sidecars. */
@@ -44,5 +54,7 @@ export const RouteKind = {
     Gitea: "gitea",
     /** The npm registry. */
     Npm: "npm",
+    /** Any other HTTP service named by its Url: GitHub Enterprise, GitLab, Forgejo, a private registry, a model API. */
+    Http: "http",
 } as const;
 export type RouteKind = (typeof RouteKind)[keyof typeof RouteKind];

@@ -43,7 +43,7 @@ export function agentEnvironment(routes: ReadonlyArray<CredProxyRoute>, port: nu
             rewrites.push([url, gitPrefix(u.upstream)]);
         } else if (u.path === FIXED_ROUTES.npm[0].path) {
             env.NPM_CONFIG_REGISTRY = url;
-        } else if (u.kind === "gitea") {
+        } else if (u.kind === "gitea" || u.kind === "http") {
             rewrites.push([url, gitPrefix(u.upstream)]);
         }
     }

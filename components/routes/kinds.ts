@@ -26,7 +26,7 @@ export interface FixedRoute {
  * Basic (user `x-access-token`), unlike the design's table, which had `Bearer` for both
  * (docs/workflows.md, "Credentials").
  */
-export const FIXED_ROUTES: Readonly<Record<Exclude<RouteKind, "gitea">, ReadonlyArray<FixedRoute>>> = {
+export const FIXED_ROUTES: Readonly<Record<Exclude<RouteKind, "gitea" | "http">, ReadonlyArray<FixedRoute>>> = {
     anthropic: [{ path: "/anthropic/", upstream: "https://api.anthropic.com" }],
     github: [
         { path: "/gh-api/", upstream: "https://api.github.com" },
@@ -45,6 +45,7 @@ export const AUTH_SCHEMES: Readonly<Record<RouteKind, RouteAuthScheme>> = {
     github: "Bearer",
     npm: "Bearer",
     gitea: "token",
+    http: "Bearer",
 };
 
 /**
@@ -55,10 +56,19 @@ export const AUTH_SCHEMES: Readonly<Record<RouteKind, RouteAuthScheme>> = {
 export function routeAuth(token: ValidatedToken, route: FixedRoute | undefined): RouteAuth {
     if (route?.auth !== undefined) return route.auth;
     if (token.Kind === "anthropic" && token.Auth === "api-key") return { scheme: "none", header: "x-api-key" };
+    if (token.Kind === "http") {
+        // `Authorization` in any case is the default header: the routes file keeps its one spelling.
+        const header = token.Header !== undefined && token.Header.toLowerCase() !== "authorization" ? token.Header : undefined;
+        return {
+            scheme: token.Scheme ?? AUTH_SCHEMES.http,
+            ...(header !== undefined ? { header } : {}),
+            ...(token.User !== undefined ? { user: token.User } : {}),
+        };
+    }
     return { scheme: AUTH_SCHEMES[token.Kind] };
 }
 
-/** The agent-facing path prefix of a Gitea instance's route. */
-export function giteaRoutePath(upstreamHost: string): string {
-    return `/gitea/${upstreamHost}/`;
+/** The agent-facing path prefix of a gitea or http entry's route: `/<kind>/<host[:port]>/`. */
+export function urlRoutePath(kind: "gitea" | "http", upstreamHost: string): string {
+    return `/${kind}/${upstreamHost}/`;
 }

@@ -1,6 +1,6 @@
 import { tokenSlot } from "../../sidecar/contract";
 import type { ValidatedManifest, ValidatedToken } from "../manifest/schema";
-import { FIXED_ROUTES, giteaRoutePath, routeAuth, type FixedRoute } from "./kinds";
+import { FIXED_ROUTES, routeAuth, urlRoutePath, type FixedRoute } from "./kinds";
 import type { CredProxyRoute } from "./types";
 
 /**
@@ -27,8 +27,8 @@ export function credProxyRoutes(manifest: ValidatedManifest): CredProxyRoute[] {
 }
 
 function targetsOf(token: ValidatedToken): ReadonlyArray<FixedRoute> {
-    if (token.Kind === "gitea") {
-        return [{ path: giteaRoutePath(token.target.upstreamHost), upstream: token.target.upstream }];
+    if (token.Kind === "gitea" || token.Kind === "http") {
+        return [{ path: urlRoutePath(token.Kind, token.target.upstreamHost), upstream: token.target.upstream }];
     }
     return FIXED_ROUTES[token.Kind];
 }

@@ -16,7 +16,7 @@ import yaml
 
 import pulumi_cred_proxy as cred_proxy
 
-TOKEN_ENTRY_KEYS = {"Kind", "TokenRef", "Url", "Auth", "Access"}
+TOKEN_ENTRY_KEYS = {"Kind", "TokenRef", "Url", "Auth", "Access", "Header", "Scheme", "User"}
 
 
 def load_bottle(path: pathlib.Path) -> tuple[str | None, cred_proxy.BottleManifestArgs]:
@@ -29,7 +29,16 @@ def load_bottle(path: pathlib.Path) -> tuple[str | None, cred_proxy.BottleManife
         if unknown:
             raise ValueError(f"{path}: tokens[{i}]: unknown keys {', '.join(unknown)}")
         tokens.append(
-            cred_proxy.BottleTokenArgs(kind=entry.get("Kind"), token_ref=entry.get("TokenRef"), url=entry.get("Url"), auth=entry.get("Auth"), access=entry.get("Access"))
+            cred_proxy.BottleTokenArgs(
+                kind=entry.get("Kind"),
+                token_ref=entry.get("TokenRef"),
+                url=entry.get("Url"),
+                auth=entry.get("Auth"),
+                access=entry.get("Access"),
+                header=entry.get("Header"),
+                scheme=entry.get("Scheme"),
+                user=entry.get("User"),
+            )
         )
     name = manifest.get("name")
     return (name if isinstance(name, str) else None), cred_proxy.BottleManifestArgs(tokens=tokens)

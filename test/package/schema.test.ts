@@ -123,6 +123,9 @@ describe("the multi-language schema", () => {
             ["Url", "string"],
             ["Auth", "string"],
             ["Access", "string"],
+            ["Header", "string"],
+            ["Scheme", "string"],
+            ["User", "string"],
         ]);
         expect(types["cred-proxy:index:BottleToken"].required).toEqual(["Kind", "TokenRef"]);
         expect(fields("CredProxyRoute")).toEqual([

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { ChildProxy, startChildProxy } from "./helpers/child";
-import { git, gitHttpBackend } from "./helpers/gitBackend";
+import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, headerValues, readBody, startUpstream } from "./helpers/upstream";
 
@@ -122,15 +122,7 @@ describe("git over smart HTTP", () => {
         const home = join(work, "home");
         mkdirSync(home);
         const repos = join(work, "repos");
-        const seed = join(work, "seed");
-        mkdirSync(join(repos, "owner"), { recursive: true });
-        await git(repos, home, ["init", "--bare", "-b", "main", "owner/project.git"]);
-        await git(repos, home, ["--git-dir", "owner/project.git", "config", "http.receivepack", "true"]);
-        await git(work, home, ["init", "-b", "main", seed]);
-        writeFileSync(join(seed, "README.md"), "hello\n");
-        await git(seed, home, ["add", "README.md"]);
-        await git(seed, home, ["commit", "-m", "seed"]);
-        await git(seed, home, ["push", join(repos, "owner/project.git"), "main"]);
+        await seedRepository(repos, work, home, "owner/project.git");
 
         const remote = `http://127.0.0.1:${child.port}/gitea/127.0.0.1:${giteaUp.port}/owner/project.git`;
         const clone = join(work, "clone");

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { IncomingMessage, ServerResponse } from "http";
 import { tmpdir } from "os";
 import { join } from "path";
-import { git, gitHttpBackend } from "./helpers/gitBackend";
+import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, Recorded, headerValues, readBody, startUpstream } from "./helpers/upstream";
@@ -116,15 +116,7 @@ describe("github.com git: Basic with x-access-token", () => {
         const home = join(work, "home");
         mkdirSync(home);
         const repos = join(work, "repos");
-        const seed = join(work, "seed");
-        mkdirSync(join(repos, "owner"), { recursive: true });
-        await git(repos, home, ["init", "--bare", "-b", "main", "owner/project.git"]);
-        await git(repos, home, ["--git-dir", "owner/project.git", "config", "http.receivepack", "true"]);
-        await git(work, home, ["init", "-b", "main", seed]);
-        writeFileSync(join(seed, "README.md"), "hello\n");
-        await git(seed, home, ["add", "README.md"]);
-        await git(seed, home, ["commit", "-m", "seed"]);
-        await git(seed, home, ["push", join(repos, "owner/project.git"), "main"]);
+        await seedRepository(repos, work, home, "owner/project.git");
 
         const clone = join(work, "clone");
         await git(work, home, ["clone", `http://127.0.0.1:${proxy.port}/gh-git/owner/project.git`, clone]);

@@ -99,8 +99,8 @@ describe("parseBottleManifest: the document", () => {
 });
 
 describe("parseBottleManifest: Kind", () => {
-    it("exports the four kinds", () => {
-        expect(Object.values(RouteKind).sort()).toEqual(["anthropic", "gitea", "github", "npm"]);
+    it("exports the five kinds", () => {
+        expect(Object.values(RouteKind).sort()).toEqual(["anthropic", "gitea", "github", "http", "npm"]);
     });
 
     it.each(["anthropic", "github", "npm"])("accepts %s", (kind) => {
@@ -312,6 +312,62 @@ describe("parseBottleManifest: Auth", () => {
     });
 });
 
+describe("parseBottleManifest: http entries", () => {
+    it("accepts a Url with the default header and scheme, and every documented option", () => {
+        expectAccepted({ Kind: "http", TokenRef: "T", Url: "https://gitlab.example.com/api/v4" });
+        expectAccepted({ Kind: "http", TokenRef: "T", Url: "https://gitlab.example.com", Header: "PRIVATE-TOKEN", Scheme: "none" });
+        expectAccepted({ Kind: "http", TokenRef: "T", Url: "https://ghe.example.com/api/v3", Scheme: "token", Access: "read-only" });
+        expectAccepted({ Kind: "http", TokenRef: "T", Url: "https://ghe.example.com", Scheme: "Basic", User: "x-access-token" });
+    });
+
+    it("requires a Url, with the rules of Gitea's", () => {
+        expect(entryIssues({ Kind: "http", TokenRef: "T" })).toEqual([
+            { path: "tokens[0].Url", message: expect.stringMatching(/^is required for http entries/) },
+        ]);
+        expect(entryIssues({ Kind: "http", TokenRef: "T", Url: "https://u:p@h.example.com" })).toEqual([
+            { path: "tokens[0].Url", message: expect.stringMatching(/user info/) },
+        ]);
+    });
+
+    it("is unique by host among http entries, and may share a host with a gitea entry", () => {
+        expect(
+            issuesOf({
+                tokens: [
+                    { Kind: "http", TokenRef: "A", Url: "https://h.example.com/a" },
+                    { Kind: "http", TokenRef: "B", Url: "https://H.example.com:443/b" },
+                ],
+            }),
+        ).toEqual([{ path: "tokens[1].Url", message: expect.stringMatching(/^http host h\.example\.com is already used by tokens\[0\]/) }]);
+        expect(
+            parseBottleManifest({
+                tokens: [
+                    { Kind: "http", TokenRef: "A", Url: "https://h.example.com" },
+                    { Kind: "gitea", TokenRef: "B", Url: "https://h.example.com" },
+                ],
+            }).tokens,
+        ).toHaveLength(2);
+    });
+
+    it.each([
+        [{ Header: "Content-Length" }, "tokens[0].Header", /framing, hop-by-hop/],
+        [{ Header: "X Bad" }, "tokens[0].Header", /framing, hop-by-hop/],
+        [{ Scheme: "Digest" }, "tokens[0].Scheme", /^must be one of Bearer, token, Basic, none$/],
+        [{ Scheme: "Basic" }, "tokens[0].User", /^is required with Scheme: Basic/],
+        [{ User: "me" }, "tokens[0].User", /^only goes with Scheme: Basic/],
+        [{ Scheme: "Basic", User: "a:b" }, "tokens[0].User", /without ":"/],
+    ])("refuses %j, naming its path", (extra, path, message) => {
+        expect(entryIssues({ Kind: "http", TokenRef: "T", Url: "https://h.example.com", ...extra })).toEqual([
+            { path, message: expect.stringMatching(message) },
+        ]);
+    });
+
+    it.each(["Header", "Scheme", "User"])("refuses %s on the other kinds", (key) => {
+        expect(entryIssues({ Kind: "npm", TokenRef: "T", [key]: key === "Scheme" ? "token" : "x" })).toEqual([
+            { path: `tokens[0].${key}`, message: expect.stringMatching(new RegExp(`^only http entries take ${key}`)) },
+        ]);
+    });
+});
+
 describe("parseBottleManifest: Access", () => {
     it.each([
         ["github", {}],
@@ -338,7 +394,10 @@ describe("parseBottleManifest: Access", () => {
 describe("parseBottleManifest: unknown keys in a token entry", () => {
     it("refuses a typo of TokenRef at tokens[0].Tokenref, naming the allowed keys", () => {
         expect(entryIssues({ Kind: "npm", TokenRef: "NPM_TOKEN", Tokenref: "NPM_TOKEN" })).toEqual([
-            { path: "tokens[0].Tokenref", message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url, Auth, Access/) },
+            {
+                path: "tokens[0].Tokenref",
+                message: expect.stringMatching(/unknown key[\s\S]*Kind, TokenRef, Url, Auth, Access, Header, Scheme, User/),
+            },
         ]);
     });
 

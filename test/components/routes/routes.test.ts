@@ -1,4 +1,6 @@
 import { credProxyRoutes, parseBottleManifest, renderCredProxyRoutes, type CredProxyRoute } from "../../../components/core";
+import { parseRoutesFile, resolveTokens } from "../../../sidecar/routesFile";
+import { expectedAuthorization } from "../../helpers/credentials";
 
 /** Plans a manifest the way the component does: validate first, then lift into routes. */
 function plan(manifest: unknown): CredProxyRoute[] {
@@ -40,6 +42,53 @@ describe("credProxyRoutes: the route table", () => {
         expect(plan({ tokens: [{ Kind: "anthropic", TokenRef: "K", Auth: "oauth" }] })).toEqual(
             plan({ tokens: [{ Kind: "anthropic", TokenRef: "K" }] }),
         );
+    });
+
+    it("http: /http/<host>/ to the Url as written, with its header, scheme and user as given", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "http", TokenRef: "GL", Url: "https://GitLab.example.com/api/v4/", Header: "PRIVATE-TOKEN", Scheme: "none" },
+                { Kind: "http", TokenRef: "GHE", Url: "https://ghe.example.com:8443", Scheme: "Basic", User: "x-access-token" },
+                { Kind: "http", TokenRef: "API", Url: "http://models.internal", Header: "authorization" },
+            ],
+        });
+        expect(routes).toEqual([
+            {
+                kind: "http",
+                path: "/http/gitlab.example.com/",
+                upstream: "https://GitLab.example.com/api/v4",
+                authScheme: "none",
+                authHeader: "PRIVATE-TOKEN",
+                tokenEnv: "CRED_PROXY_TOKEN_0",
+                tokenRef: "GL",
+            },
+            {
+                kind: "http",
+                path: "/http/ghe.example.com:8443/",
+                upstream: "https://ghe.example.com:8443",
+                authScheme: "Basic",
+                authUser: "x-access-token",
+                tokenEnv: "CRED_PROXY_TOKEN_1",
+                tokenRef: "GHE",
+            },
+            // `Authorization` in any spelling is the default header, so the record does not name it.
+            {
+                kind: "http",
+                path: "/http/models.internal/",
+                upstream: "http://models.internal",
+                authScheme: "Bearer",
+                tokenEnv: "CRED_PROXY_TOKEN_2",
+                tokenRef: "API",
+            },
+        ]);
+        const file = JSON.parse(renderCredProxyRoutes(routes)) as { routes: Array<Record<string, string>> };
+        expect(file.routes[0]).toEqual({
+            path: "/http/gitlab.example.com/",
+            upstream: "https://GitLab.example.com/api/v4",
+            auth_scheme: "none",
+            token_env: "CRED_PROXY_TOKEN_0",
+            auth_header: "PRIVATE-TOKEN",
+        });
     });
 
     it("Access: read-only marks every route of its entry, and only those; the routes file says so", () => {
@@ -321,5 +370,30 @@ describe("renderCredProxyRoutes: the routes file", () => {
 
     it("is byte-stable: the same manifest renders the same text", () => {
         expect(renderCredProxyRoutes(plan(manifest))).toBe(renderCredProxyRoutes(plan(structuredClone(manifest))));
+    });
+});
+
+describe("the server reads what the component writes", () => {
+    it("accepts the routes file of a manifest using every kind and option, each credential as the table says", () => {
+        const routes = plan({
+            tokens: [
+                { Kind: "anthropic", TokenRef: "A", Auth: "api-key" },
+                { Kind: "github", TokenRef: "GH", Access: "read-only" },
+                { Kind: "gitea", TokenRef: "G", Url: "https://g.example.com:3000/sub" },
+                { Kind: "npm", TokenRef: "N" },
+                { Kind: "http", TokenRef: "H1", Url: "https://gitlab.example.com", Header: "PRIVATE-TOKEN", Scheme: "none" },
+                { Kind: "http", TokenRef: "H2", Url: "https://ghe.example.com", Scheme: "Basic", User: "bot", Access: "read-only" },
+            ],
+        });
+        const env = Object.fromEntries(routes.map((r) => [r.tokenEnv, `fake-${r.tokenRef}`]));
+        const served = resolveTokens(parseRoutesFile(renderCredProxyRoutes(routes), "routes file"), env);
+        expect(served.map((r) => [r.path, r.authHeader, r.access])).toEqual(
+            routes.map((r) => [r.path, r.authHeader ?? "Authorization", r.readOnly === true ? "read-only" : undefined]),
+        );
+        for (const [i, r] of routes.entries()) {
+            const token = env[r.tokenEnv];
+            const expected = r.authHeader === undefined ? expectedAuthorization(r, token) : token;
+            expect([r.path, served[i].credential]).toEqual([r.path, expected]);
+        }
     });
 });

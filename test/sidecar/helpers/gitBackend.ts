@@ -4,6 +4,8 @@
  * (test/helpers/gitCgi.js) for everything under its base path.
  */
 import { execFile } from "child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
+import { dirname, join } from "path";
 import { IncomingMessage, ServerResponse } from "http";
 import { gitEnv, serveGitCgi } from "../../helpers/gitCgi";
 import { Recorded } from "./upstream";
@@ -16,6 +18,22 @@ export function git(cwd: string, home: string, args: string[]): Promise<string> 
             else resolve(stdout);
         });
     });
+}
+
+/**
+ * Creates the bare repository `name` under `repos`, accepting pushes, with one commit ("seed",
+ * README.md) on `main`, made in a scratch clone under `work`.
+ */
+export async function seedRepository(repos: string, work: string, home: string, name: string): Promise<void> {
+    const seed = mkdtempSync(join(work, "seed-"));
+    mkdirSync(join(repos, dirname(name)), { recursive: true });
+    await git(repos, home, ["init", "--bare", "-b", "main", name]);
+    await git(repos, home, ["--git-dir", name, "config", "http.receivepack", "true"]);
+    await git(work, home, ["init", "-b", "main", seed]);
+    writeFileSync(join(seed, "README.md"), "hello\n");
+    await git(seed, home, ["add", "README.md"]);
+    await git(seed, home, ["commit", "-m", "seed"]);
+    await git(seed, home, ["push", join(repos, name), "main"]);
 }
 
 /**

@@ -1,5 +1,5 @@
-/** A gitea `Url` taken apart: the host that names its route and the upstream it forwards to. */
-export interface GiteaTarget {
+/** A gitea or http entry's `Url` taken apart: the host that names its route and the upstream it forwards to. */
+export interface UpstreamTarget {
     /** WHATWG `URL.host`: lower-case host name, `:port` only when not the scheme's default. */
     upstreamHost: string;
     /** The URL as written, trailing `/` removed. */
@@ -7,10 +7,10 @@ export interface GiteaTarget {
 }
 
 /**
- * Checks a gitea entry's `Url` and derives its route host. Returns a message (naming the rule,
- * never echoing the URL, which may hold credentials by mistake) when the URL is unusable.
+ * Checks a gitea or http entry's `Url` and derives its route host. Returns a message (naming the
+ * rule, never echoing the URL, which may hold credentials by mistake) when the URL is unusable.
  */
-export function parseGiteaUrl(raw: string): GiteaTarget | { error: string } {
+export function parseUpstreamUrl(raw: string): UpstreamTarget | { error: string } {
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\s\u0000-\u001f\u007f-\u009f]/.test(raw)) {
         return { error: "must not contain whitespace or control characters" };
@@ -19,7 +19,7 @@ export function parseGiteaUrl(raw: string): GiteaTarget | { error: string } {
     try {
         url = new URL(raw);
     } catch {
-        return { error: "must be an absolute http or https URL, such as https://gitea.example.com" };
+        return { error: "must be an absolute http or https URL, such as https://git.example.com" };
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
         return { error: "must use the http or https scheme" };
