@@ -80,7 +80,7 @@ export class Exchange implements Stallable, TransportExchange {
         if (this.ended) return;
         this.ctx.stalls.add(this);
         const { facts } = this;
-        this.headers = upstreamRequestHeaders(this.req.rawHeaders, this.match.route);
+        this.headers = upstreamRequestHeaders(this.req.rawHeaders, this.match.route, this.ctx.credentialHeaders);
         const small = facts.bodyLength !== undefined && facts.bodyLength <= WHOLE_BODY_LIMIT;
         if (!this.expectContinue && !facts.withBody) {
             forwardWhole(this, null);

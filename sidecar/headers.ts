@@ -89,18 +89,23 @@ function lowerNames(raw: string[]): { names: string[]; named: Set<string> | unde
 }
 
 /**
- * Request headers for the upstream: agent headers minus the dropped ones (and any the agent sent
- * under the route's own credential header), plus Host and the route's credential. On an Anthropic
- * OAuth route the agent's `anthropic-beta` values are kept and the OAuth beta added, in one field.
+ * Request headers for the upstream: agent headers minus the dropped ones, plus Host and the
+ * route's credential. `credentialHeaders` (lower-case) are the fields any route of the table
+ * carries a token in: what the agent sends under one of those names is its own credential for
+ * some service behind the proxy, and reaches no upstream. On an Anthropic OAuth route the agent's
+ * `anthropic-beta` values are kept and the OAuth beta added, in one field.
  */
-export function upstreamRequestHeaders(raw: string[], route: Route): string[] {
+export function upstreamRequestHeaders(
+    raw: string[],
+    route: Route,
+    credentialHeaders: ReadonlySet<string> = new Set([route.authHeader.toLowerCase()]),
+): string[] {
     const { names, named } = lowerNames(raw);
-    const authName = route.authHeader.toLowerCase();
     const out: string[] = ["Host", route.upstream.host];
     let betas: string[] | undefined;
     for (let i = 0; i < raw.length; i += 2) {
         const name = names[i >> 1];
-        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named?.has(name) || name === authName) continue;
+        if (name === "host" || HOP_BY_HOP.has(name) || AGENT_ONLY.has(name) || named?.has(name) || credentialHeaders.has(name)) continue;
         if (name.startsWith("x-forwarded-")) continue;
         if (route.anthropicOAuth && name === "anthropic-beta") {
             (betas ??= []).push(...raw[i + 1].split(","));

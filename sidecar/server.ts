@@ -56,6 +56,7 @@ export function createProxyServer(config: ProxyConfig, logger: Logger = processL
         logger,
         stalls,
         tokens: TokenMatcher.forRoutes(config.routes),
+        credentialHeaders: new Set(config.routes.map((r) => r.authHeader.toLowerCase())),
         closing: () => closing,
     };
 

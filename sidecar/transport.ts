@@ -20,6 +20,8 @@ export interface ExchangeContext {
     logger: Logger;
     /** Every configured token, for the response-header scrub. */
     tokens: TokenMatcher;
+    /** The lower-case fields any route sends its token in: the agent's fields of those names are dropped. */
+    credentialHeaders: ReadonlySet<string>;
     /** Times out agents that stop sending or reading while an exchange runs. */
     stalls: StallWatch;
     /** True once the server is draining: responses then close their connection. */

@@ -152,7 +152,7 @@ module.exports = [
     {
         name: "sidecar: the agent's own field of a route's credential header reaches the upstream",
         file: "sidecar/headers.ts",
-        find: " || name === authName) continue;",
+        find: " || credentialHeaders.has(name)) continue;",
         replace: ") continue;",
         tests: ["test/sidecar/headers.test.ts"],
     },
