@@ -6,7 +6,8 @@
  * - github.com's git endpoints take a token only as the password of HTTP Basic (`x-access-token`).
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { createHash } from "crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { IncomingMessage, ServerResponse } from "http";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -14,10 +15,69 @@ import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, Recorded, headerValues, readBody, startUpstream } from "./helpers/upstream";
+import { runCommand } from "../helpers/commands";
+import { gzipSync } from "zlib";
+import tar from "tar-stream";
 
 const oauthToken = `sk-ant-oat01-${fakeToken("oauth")}`;
 const apiKey = `sk-ant-api03-${fakeToken("key")}`;
 const githubToken = fakeToken("github");
+const npmToken = fakeToken("npm");
+const LEFT_PAD_INDEX = "module.exports = (s, n) => String(s).padStart(n);\n";
+
+/** A package tarball as npm publishes it: package/package.json and package/index.js, gzipped. */
+async function leftPadTarball(): Promise<Buffer> {
+    const pack = tar.pack();
+    pack.entry({ name: "package/package.json" }, JSON.stringify({ name: "left-pad", version: "1.0.0", main: "index.js" }));
+    pack.entry({ name: "package/index.js" }, LEFT_PAD_INDEX);
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    return gzipSync(Buffer.concat(chunks));
+}
+
+/**
+ * The npm registry as it checks credentials (Bearer only), serving one package. Its packument
+ * names the tarball on registry.npmjs.org, as the real one does: npm rewrites that host to the
+ * configured registry (its replace-registry-host default), so the tarball comes through the proxy.
+ */
+function npmRegistry(tarball: Buffer) {
+    const integrity = `sha512-${createHash("sha512").update(tarball).digest("base64")}`;
+    return (req: IncomingMessage, res: ServerResponse, rec: Recorded): void => {
+        void readBody(req, rec).then(() => {
+            if (req.headers.authorization !== `Bearer ${npmToken}`) {
+                res.writeHead(401, { "Content-Type": "application/json" });
+                res.end('{"error":"authentication required"}');
+                return;
+            }
+            if (req.url === "/left-pad") {
+                res.writeHead(200, { "Content-Type": "application/json" });
+                res.end(
+                    JSON.stringify({
+                        name: "left-pad",
+                        "dist-tags": { latest: "1.0.0" },
+                        versions: {
+                            "1.0.0": {
+                                name: "left-pad",
+                                version: "1.0.0",
+                                main: "index.js",
+                                dist: { tarball: "https://registry.npmjs.org/left-pad/-/left-pad-1.0.0.tgz", integrity },
+                            },
+                        },
+                    }),
+                );
+                return;
+            }
+            if (req.url === "/left-pad/-/left-pad-1.0.0.tgz") {
+                res.writeHead(200, { "Content-Type": "application/octet-stream" });
+                res.end(tarball);
+                return;
+            }
+            res.writeHead(404, { "Content-Type": "application/json" });
+            res.end('{"error":"not found"}');
+        });
+    };
+}
 const REAL_OAUTH_BETA = "oauth-2025-04-20";
 
 /** Anthropic's Messages API as it checks credentials. */
@@ -51,6 +111,7 @@ function anthropicRules(req: IncomingMessage, res: ServerResponse, rec: Recorded
 
 let anthropicUp: FakeUpstream;
 let githubUp: FakeUpstream;
+let registryUp: FakeUpstream;
 let proxy: InProcessProxy;
 let work: string;
 
@@ -58,6 +119,7 @@ beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "cred-proxy-services-"));
     anthropicUp = await startUpstream({ handler: anthropicRules });
     githubUp = await startUpstream();
+    registryUp = await startUpstream({ handler: npmRegistry(await leftPadTarball()) });
     mkdirSync(join(work, "repos"));
     const basic = `Basic ${Buffer.from(`x-access-token:${githubToken}`).toString("base64")}`;
     githubUp.setHandler(gitHttpBackend(join(work, "repos"), "", basic, "GitHub"));
@@ -67,13 +129,14 @@ beforeAll(async () => {
         { ...route("/anthropic/", anthropicUp.url, oauthToken), anthropicOAuth: true },
         route("/anthropic-key/", anthropicUp.url, apiKey, "none", { authHeader: "x-api-key" }),
         route("/gh-git/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }),
+        route("/npm/", registryUp.url, npmToken),
         { ...route("/gh-git-ro/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }), access: "read-only" },
     ]);
 });
 
 afterAll(async () => {
     await proxy.shutdown();
-    await Promise.all([anthropicUp.close(), githubUp.close()]);
+    await Promise.all([anthropicUp.close(), githubUp.close(), registryUp.close()]);
     rmSync(work, { recursive: true, force: true });
     assertNoLeaks();
 });
@@ -147,4 +210,28 @@ describe("a read-only git route", () => {
         expect(githubUp.requests.slice(before)).toEqual([]);
         expect(proxy.access).toContainEqual(expect.objectContaining({ route: "/gh-git-ro/", status: 403, reason: "read_only" }));
     });
+});
+
+describe("npm: the CLI installs a package, its tarball included, through /npm/", () => {
+    test("with only the agent's environment (NPM_CONFIG_REGISTRY), every request carries the bottle's token", async () => {
+        const dir = mkdtempSync(join(work, "npm-"));
+        const env = {
+            PATH: process.env.PATH ?? "",
+            HOME: join(dir, "home"),
+            NPM_CONFIG_REGISTRY: `http://127.0.0.1:${proxy.port}/npm/`,
+            npm_config_cache: join(dir, "cache"),
+            npm_config_update_notifier: "false",
+            npm_config_audit: "false",
+            npm_config_fund: "false",
+        };
+        writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "agent-project", version: "1.0.0", private: true }));
+        const before = registryUp.requests.length;
+        const run = await runCommand("npm", ["install", "left-pad@1.0.0", "--no-save"], { cwd: dir, env, timeoutMs: 120_000 });
+        expect(run.stderr).not.toMatch(/ERR!/);
+        expect(run.code).toBe(0);
+        expect(readFileSync(join(dir, "node_modules/left-pad/index.js"), "utf8")).toBe(LEFT_PAD_INDEX);
+        const seen = registryUp.requests.slice(before);
+        expect(seen.map((r) => r.url)).toEqual(expect.arrayContaining(["/left-pad", "/left-pad/-/left-pad-1.0.0.tgz"]));
+        for (const r of seen) expect(headerValues(r.rawHeaders, "authorization")).toEqual([`Bearer ${npmToken}`]);
+    }, 120_000);
 });
