@@ -3,7 +3,9 @@
  * documented rule, and sent by the clients agents use, through the server in process:
  * - api.anthropic.com takes an API key only in `x-api-key`, and an OAuth token only as
  *   `Authorization: Bearer` with `oauth-2025-04-20` in `anthropic-beta`; anything else is a 401;
- * - github.com's git endpoints take a token only as the password of HTTP Basic (`x-access-token`).
+ * - github.com's git endpoints take a token only as the password of HTTP Basic (`x-access-token`);
+ * - api.github.com takes `Bearer` or `token`; the npm registry takes `Bearer`.
+ * The clients: the Anthropic SDK, git, the npm CLI and @octokit/rest.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { createHash } from "crypto";
@@ -109,9 +111,24 @@ function anthropicRules(req: IncomingMessage, res: ServerResponse, rec: Recorded
     });
 }
 
+/** api.github.com as it checks credentials: `Bearer` or `token` with the account's token. */
+function githubApi(req: IncomingMessage, res: ServerResponse, rec: Recorded): void {
+    void readBody(req, rec).then(() => {
+        const auth = req.headers.authorization;
+        if (auth !== `Bearer ${githubToken}` && auth !== `token ${githubToken}`) {
+            res.writeHead(401, { "Content-Type": "application/json" });
+            res.end('{"message":"Requires authentication"}');
+            return;
+        }
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ login: "bottle-bot", id: 1, type: "User" }));
+    });
+}
+
 let anthropicUp: FakeUpstream;
 let githubUp: FakeUpstream;
 let registryUp: FakeUpstream;
+let githubApiUp: FakeUpstream;
 let proxy: InProcessProxy;
 let work: string;
 
@@ -120,6 +137,7 @@ beforeAll(async () => {
     anthropicUp = await startUpstream({ handler: anthropicRules });
     githubUp = await startUpstream();
     registryUp = await startUpstream({ handler: npmRegistry(await leftPadTarball()) });
+    githubApiUp = await startUpstream({ handler: githubApi });
     mkdirSync(join(work, "repos"));
     const basic = `Basic ${Buffer.from(`x-access-token:${githubToken}`).toString("base64")}`;
     githubUp.setHandler(gitHttpBackend(join(work, "repos"), "", basic, "GitHub"));
@@ -130,13 +148,14 @@ beforeAll(async () => {
         route("/anthropic-key/", anthropicUp.url, apiKey, "none", { authHeader: "x-api-key" }),
         route("/gh-git/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }),
         route("/npm/", registryUp.url, npmToken),
+        route("/gh-api/", githubApiUp.url, githubToken),
         { ...route("/gh-git-ro/", githubUp.url, githubToken, "Basic", { authUser: "x-access-token" }), access: "read-only" },
     ]);
 });
 
 afterAll(async () => {
     await proxy.shutdown();
-    await Promise.all([anthropicUp.close(), githubUp.close(), registryUp.close()]);
+    await Promise.all([anthropicUp.close(), githubUp.close(), registryUp.close(), githubApiUp.close()]);
     rmSync(work, { recursive: true, force: true });
     assertNoLeaks();
 });
@@ -234,4 +253,27 @@ describe("npm: the CLI installs a package, its tarball included, through /npm/",
         expect(seen.map((r) => r.url)).toEqual(expect.arrayContaining(["/left-pad", "/left-pad/-/left-pad-1.0.0.tgz"]));
         for (const r of seen) expect(headerValues(r.rawHeaders, "authorization")).toEqual([`Bearer ${npmToken}`]);
     }, 120_000);
+});
+
+describe("GitHub's API: @octokit/rest through /gh-api/", () => {
+    test("an Octokit with no token of its own, pointed at GITHUB_API_URL, is served as the bottle's account", async () => {
+        // Octokit is ESM-only: it runs in its own Node process, as in an agent's script.
+        const script = [
+            'const { Octokit } = require("@octokit/rest");',
+            "new Octokit({ baseUrl: process.env.GITHUB_API_URL })",
+            "    .rest.users.getAuthenticated()",
+            "    .then((r) => process.stdout.write(JSON.stringify({ status: r.status, login: r.data.login })))",
+            "    .catch((e) => { process.stderr.write(String(e.status)); process.exitCode = 1; });",
+        ].join("\n");
+        const before = githubApiUp.requests.length;
+        const run = await runCommand(process.execPath, ["-e", script], {
+            env: { PATH: process.env.PATH ?? "", GITHUB_API_URL: `http://127.0.0.1:${proxy.port}/gh-api` },
+            timeoutMs: 60_000,
+        });
+        expect(run.stderr).toBe("");
+        expect(JSON.parse(run.stdout)).toEqual({ status: 200, login: "bottle-bot" });
+        const seen = githubApiUp.requests.slice(before);
+        expect(seen.map((r) => [r.method, r.url])).toEqual([["GET", "/user"]]);
+        expect(headerValues(seen[0].rawHeaders, "authorization")).toEqual([`Bearer ${githubToken}`]);
+    });
 });
