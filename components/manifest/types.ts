@@ -18,7 +18,7 @@ export interface BottleToken {
      */
     Auth?: string;
     /**
-     * `github`, `gitea` and `npm`: `read-only` lets through reads (`GET`, `HEAD`, `OPTIONS`) and
+     * `github`, `gitea`, `npm` and `http`: `read-only` lets through reads (`GET`, `HEAD`, `OPTIONS`) and
      * git fetches, and refuses every write and git push with a 403; `read-write`, the default,
      * lets everything through.
      */
