@@ -5,14 +5,16 @@
  *   `Authorization: Bearer` with `oauth-2025-04-20` in `anthropic-beta`; anything else is a 401;
  * - github.com's git endpoints take a token only as the password of HTTP Basic (`x-access-token`);
  * - api.github.com takes `Bearer` or `token`; the npm registry takes `Bearer`.
- * The clients: the Anthropic SDK, git, the npm CLI and @octokit/rest.
+ * The clients: the Anthropic SDK, Claude Code, git, the npm CLI and @octokit/rest.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { createHash } from "crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { IncomingMessage, ServerResponse } from "http";
 import { tmpdir } from "os";
-import { join } from "path";
+import { dirname, join } from "path";
+import { agentEnvironment, credProxyRoutes, parseBottleManifest, renderCredProxyRoutes } from "../../components/core";
+import { parseRoutesFile, parseUpstream, resolveTokens } from "../../sidecar/routesFile";
 import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
@@ -95,19 +97,37 @@ function anthropicRules(req: IncomingMessage, res: ServerResponse, rec: Recorded
             res.end('{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}');
             return;
         }
-        res.writeHead(200, { "Content-Type": "application/json" });
-        res.end(
-            JSON.stringify({
-                id: "msg_test",
-                type: "message",
-                role: "assistant",
-                model: "claude-test",
-                content: [{ type: "text", text: byKey ? "hello, key" : "hello, oauth" }],
-                stop_reason: "end_turn",
-                stop_sequence: null,
-                usage: { input_tokens: 3, output_tokens: 2 },
-            }),
-        );
+        const text = byKey ? "hello, key" : "hello, oauth";
+        const message = {
+            id: "msg_test",
+            type: "message",
+            role: "assistant",
+            model: "claude-test",
+            content: [{ type: "text", text }],
+            stop_reason: "end_turn",
+            stop_sequence: null,
+            usage: { input_tokens: 3, output_tokens: 2 },
+        };
+        if ((JSON.parse(rec.body.toString() || "{}") as { stream?: boolean }).stream !== true) {
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.end(JSON.stringify(message));
+            return;
+        }
+        // A streamed answer as the Messages API sends one: server-sent events, one block of text.
+        const events: Array<[string, unknown]> = [
+            ["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null } }],
+            ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }],
+            ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }],
+            ["content_block_stop", { type: "content_block_stop", index: 0 }],
+            [
+                "message_delta",
+                { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } },
+            ],
+            ["message_stop", { type: "message_stop" }],
+        ];
+        res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+        for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        res.end();
     });
 }
 
@@ -191,6 +211,62 @@ describe("Anthropic: the SDK with the placeholder the agent's environment gives 
         });
         expect([asBearer.status, noBeta.status]).toEqual([401, 401]);
     });
+});
+
+describe("Claude Code: one prompt, with only the environment the component gives the agent", () => {
+    // The native build @anthropic-ai/claude-code installs for this platform (it runs offline).
+    const claude = join(dirname(require.resolve("@anthropic-ai/claude-code/package.json")), "bin", "claude.exe");
+
+    test.each([
+        ["oauth", oauthToken, "hello, oauth"],
+        ["api-key", apiKey, "hello, key"],
+    ] as const)(
+        "Auth: %s",
+        async (auth, token, answer) => {
+            // The whole planned path: manifest, route table, routes file, the server's reading of it
+            // (which decides the OAuth beta from api.anthropic.com); only the address is the fake's.
+            const planned = credProxyRoutes(
+                parseBottleManifest({ tokens: [{ Kind: "anthropic", TokenRef: "ANTHROPIC_TOKEN", Auth: auth }] }),
+            );
+            const [served] = resolveTokens(parseRoutesFile(renderCredProxyRoutes(planned), "routes file"), {
+                [planned[0].tokenEnv]: token,
+            });
+            const fake = parseUpstream(anthropicUp.url);
+            if (typeof fake === "string") throw new Error(fake);
+            const own = await startInProcess([{ ...served, upstream: fake }]);
+            try {
+                const dir = mkdtempSync(join(work, "claude-"));
+                const env = {
+                    PATH: process.env.PATH ?? "",
+                    HOME: dir,
+                    ...agentEnvironment(planned, own.port, "127.0.0.1"),
+                    // No update checks or telemetry: the bottle has no route to them, and neither has CI.
+                    DISABLE_AUTOUPDATER: "1",
+                    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+                };
+                const before = anthropicUp.requests.length;
+                // On a refusal Claude Code retries for minutes; a minute is far more than one answer needs.
+                const run = await runCommand(claude, ["-p", "Say hello."], { cwd: dir, env, timeoutMs: 60_000 });
+                expect({ code: run.code, stdout: run.stdout.trim() }).toEqual({ code: 0, stdout: answer });
+                const seen = anthropicUp.requests.slice(before);
+                expect(seen.map((r) => [r.method, r.url.split("?")[0]])).toEqual([["POST", "/v1/messages"]]);
+                const sent = seen[0].rawHeaders;
+                expect(sent.join("\n")).not.toContain("injected-by-cred-proxy");
+                if (auth === "oauth") {
+                    expect([headerValues(sent, "authorization"), headerValues(sent, "x-api-key")]).toEqual([[`Bearer ${oauthToken}`], []]);
+                    // Given ANTHROPIC_AUTH_TOKEN, Claude Code sends a plain Bearer without the OAuth
+                    // beta: the API accepts the request because the proxy adds it to Claude Code's own.
+                    const betas = headerValues(sent, "anthropic-beta").join(",").split(",");
+                    expect(betas).toEqual(expect.arrayContaining([REAL_OAUTH_BETA, "claude-code-20250219"]));
+                } else {
+                    expect([headerValues(sent, "authorization"), headerValues(sent, "x-api-key")]).toEqual([[], [apiKey]]);
+                }
+            } finally {
+                await own.shutdown();
+            }
+        },
+        120_000,
+    );
 });
 
 describe("github.com git: Basic with x-access-token", () => {
