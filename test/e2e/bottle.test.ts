@@ -1,11 +1,13 @@
 /**
  * One bottle deployed by the real engines: `npm run bottle -- up` of this project's stack program
  * with the real Pulumi CLI and Docker provider, the proxy image from sidecar/Dockerfile. It starts
- * healthy and unprivileged; an agent on the internal network reaches every route kind (anthropic,
- * github api + git, gitea with a port, npm) through it, fake upstreams on the egress network
- * receive exactly the right credential, a real git client clones and pushes with nothing but the
- * exported agent environment; the engine finds no drift right after `up`, and no token shows up
- * anywhere but in the proxy's environment: not in the state, not in anything Pulumi printed.
+ * healthy and unprivileged; an agent on the internal network reaches every route kind (anthropic
+ * with an API key, github api + git, a read-only gitea with a port, npm, and an http entry with a
+ * header of its own) through it, fake upstreams on the egress network receive exactly the right
+ * credential in the right header, a real git client clones and pushes through /gh-git/ and is
+ * refused a push on the read-only route, with nothing but the exported agent environment; the
+ * engine finds no drift right after `up`, and no token shows up anywhere but in the proxy's
+ * environment: not in the state, not in anything Pulumi printed.
  *
  * One bottle serves the whole file: the tests only read from it or add traffic to it, until the
  * last one destroys it.
@@ -44,24 +46,36 @@ import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./help
 
 const GITEA_HOST = "gitea.e2e.test";
 const GITEA_URL = `https://${GITEA_HOST}:3000/git`;
-const HOSTS = ["api.anthropic.com", "api.github.com", "github.com", "registry.npmjs.org", GITEA_HOST];
+// A GitLab, reached through an http entry: its API takes the bare token in PRIVATE-TOKEN.
+const GITLAB_HOST = "gitlab.e2e.test";
+const HOSTS = ["api.anthropic.com", "api.github.com", "github.com", "registry.npmjs.org", GITEA_HOST, GITLAB_HOST];
 const MANIFEST = {
     tokens: [
-        { Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY" },
+        { Kind: "anthropic", TokenRef: "E2E_ANTHROPIC_KEY", Auth: "api-key" },
         { Kind: "github", TokenRef: "E2E_GITHUB_TOKEN" },
-        { Kind: "gitea", TokenRef: "E2E_GITEA_TOKEN", Url: GITEA_URL },
+        { Kind: "gitea", TokenRef: "E2E_GITEA_TOKEN", Url: GITEA_URL, Access: "read-only" },
         { Kind: "npm", TokenRef: "E2E_NPM_TOKEN" },
+        { Kind: "http", TokenRef: "E2E_GITLAB_TOKEN", Url: `https://${GITLAB_HOST}/api/v4`, Header: "PRIVATE-TOKEN", Scheme: "none" },
     ],
 };
-// Fresh per run and only ever in memory (and, through the component, in the proxy's envs).
+// Fresh per run and only ever in memory (and, through the component, in the proxy's envs). The
+// key has an API key's prefix: the proxy checks it against `Auth` at start.
 const TOKENS: Record<string, string> = {
-    E2E_ANTHROPIC_KEY: fakeToken("anthropic"),
+    E2E_ANTHROPIC_KEY: `sk-ant-api03-${fakeToken("anthropic")}`,
     E2E_GITHUB_TOKEN: fakeToken("github"),
     E2E_GITEA_TOKEN: fakeToken("gitea"),
     E2E_NPM_TOKEN: fakeToken("npm"),
+    E2E_GITLAB_TOKEN: fakeToken("gitlab"),
 };
+/** Every header a credential travels in on some route of this bottle. */
+const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "private-token"];
 const ALL_TOKENS = Object.values(TOKENS);
-const AGENT_CREDENTIALS = { authorization: "Bearer agent-supplied-credential", "x-api-key": "sk-agent-supplied", cookie: "session=agent" };
+const AGENT_CREDENTIALS = {
+    authorization: "Bearer agent-supplied-credential",
+    "x-api-key": "sk-agent-supplied",
+    "private-token": "agent-supplied",
+    cookie: "session=agent",
+};
 const GH_GIT_BASIC = `Basic ${Buffer.from(`x-access-token:${TOKENS.E2E_GITHUB_TOKEN}`).toString("base64")}`;
 
 const containsToken = (text: string) => ALL_TOKENS.filter((t) => text.includes(t));
@@ -162,7 +176,7 @@ describeEngine("a bottle deployed by pulumi up", () => {
         expect(write.stderr).toMatch(/EACCES/);
     });
 
-    it("serves every route kind to the agent; each upstream gets its own credential, never the agent's", async () => {
+    it("serves every route kind to the agent; each upstream gets its own credential in its header, never the agent's", async () => {
         const d = bottle.outputs;
         const env = d.agentEnvironment;
         const giteaRoute = d.routes.find((r) => r.kind === "gitea");
@@ -174,88 +188,127 @@ describeEngine("a bottle deployed by pulumi up", () => {
                 body,
                 host: "api.anthropic.com",
                 target: "/v1/messages",
-                auth: `Bearer ${TOKENS.E2E_ANTHROPIC_KEY}`,
+                // An API key: in x-api-key, and no Authorization at all.
+                credential: ["x-api-key", TOKENS.E2E_ANTHROPIC_KEY],
             },
             {
                 url: `${env.GITHUB_API_URL}/user/repos?per_page=5`,
                 host: "api.github.com",
                 target: "/user/repos?per_page=5",
-                auth: `Bearer ${TOKENS.E2E_GITHUB_TOKEN}`,
+                credential: ["authorization", `Bearer ${TOKENS.E2E_GITHUB_TOKEN}`],
             },
-            { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", auth: GH_GIT_BASIC },
+            { url: `${d.proxyUrl}/gh-git/org/repo`, host: "github.com", target: "/org/repo", credential: ["authorization", GH_GIT_BASIC] },
             {
                 url: `${env.NPM_CONFIG_REGISTRY}left-pad`,
                 host: "registry.npmjs.org",
                 target: "/left-pad",
-                auth: `Bearer ${TOKENS.E2E_NPM_TOKEN}`,
+                credential: ["authorization", `Bearer ${TOKENS.E2E_NPM_TOKEN}`],
             },
             {
+                // A read on the read-only route.
                 url: `${d.proxyUrl}${giteaRoute?.path}api/v1/user`,
                 host: GITEA_HOST,
                 hostHeader: `${GITEA_HOST}:3000`,
                 target: "/git/api/v1/user",
-                auth: `token ${TOKENS.E2E_GITEA_TOKEN}`,
+                credential: ["authorization", `token ${TOKENS.E2E_GITEA_TOKEN}`],
+            },
+            {
+                url: `${d.proxyUrl}/http/${GITLAB_HOST}/user`,
+                host: GITLAB_HOST,
+                target: "/api/v4/user",
+                credential: ["private-token", TOKENS.E2E_GITLAB_TOKEN],
             },
         ];
         expect(giteaRoute?.path).toBe(`/gitea/${GITEA_HOST}:3000/`);
+        expect(d.routes.map((r) => r.kind).sort()).toEqual(["anthropic", "gitea", "github", "github", "http", "npm"]);
         for (const c of cases) {
             const headers: Record<string, string> = { ...AGENT_CREDENTIALS, ...(c.body ? { "content-type": "application/json" } : {}) };
             const r = await agentHttp(c.url, { method: c.method ?? "GET", headers, body: c.body });
-            expect(r).toMatchObject({ ok: true, status: 200 });
+            expect({ url: c.url, r }).toMatchObject({ url: c.url, r: { ok: true, status: 200 } });
             const answer = JSON.parse((r as { body: string }).body);
             const upstreamName = bottle.upstream(c.host).spec.name;
             expect(answer).toMatchObject({ authorized: true, upstream: upstreamName, target: c.target, host: c.hostHeader ?? c.host });
             const seenUpstream = await lastRequest(c.host, c.target);
-            expect(seenUpstream.headers.authorization).toBe(c.auth);
+            const [header, value] = c.credential;
+            const sent = Object.fromEntries(CREDENTIAL_HEADERS.map((h) => [h, seenUpstream.headers[h]]));
+            expect(sent).toEqual(Object.fromEntries(CREDENTIAL_HEADERS.map((h) => [h, h === header ? value : undefined])));
             expect(seenUpstream.servername).toBe(c.host);
-            expect(seenUpstream.headers["x-api-key"]).toBeUndefined();
             expect(seenUpstream.headers.cookie).toBeUndefined();
             if (c.body) expect(seenUpstream.bodyBytes).toBe(Buffer.byteLength(c.body));
         }
     });
 
-    it("lets a real git client clone and push through the gitea route with only the exported agent environment", async () => {
-        const repo = `${GITEA_URL}/org/repo.git`;
-        const clone = await agentGit(["clone", repo, "/tmp/gitea-clone"]);
-        expect(clone).toMatchObject({ exitCode: 0 });
-        expect(await readFileIn(bottle.agent, "/tmp/gitea-clone/README.md")).toMatch(/seeded by/);
+    it("refuses writes on the read-only gitea route with a 403 naming the rule, before the Gitea sees them", async () => {
+        const gitea = bottle.upstream(GITEA_HOST);
+        const giteaPath = bottle.outputs.routes.find((r) => r.kind === "gitea")?.path;
+        const before = (await gitea.requests()).length;
+        for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+            const r = await agentHttp(`${bottle.outputs.proxyUrl}${giteaPath}api/v1/user/repos`, {
+                method,
+                headers: { "content-type": "application/json" },
+                body: '{"name":"x"}',
+            });
+            expect({ method, r }).toMatchObject({ method, r: { ok: true, status: 403 } });
+            const answer = JSON.parse((r as { body: string }).body) as { error: { type: string; message: string } };
+            expect(answer.error.type).toBe("forbidden");
+            expect(answer.error.message).toBe(`${method} is refused on a read-only route; it forwards GET, HEAD, OPTIONS and git fetches`);
+        }
+        expect((await gitea.requests()).length).toBe(before);
+        const lines = (await containerLogs(bottle.proxy)).split("\n").filter((l) => l.includes('"reason":"read_only"'));
+        expect(lines.length).toBeGreaterThanOrEqual(4);
+        for (const l of lines)
+            expect(JSON.parse(l)).toMatchObject({ route: giteaPath, status: 403, outcome: "refused", reason: "read_only" });
+    });
+
+    /** Clones `repo` into `dir` with the agent's environment and commits a file to the clone. */
+    const cloneAndCommit = async (repo: string, dir: string) => {
+        expect(await agentGit(["clone", repo, dir])).toMatchObject({ exitCode: 0 });
+        expect(await readFileIn(bottle.agent, `${dir}/README.md`)).toMatch(/seeded by/);
         const write = await execIn(bottle.agent, [
             "node",
             "-e",
-            "require('fs').writeFileSync('/tmp/gitea-clone/agent.txt', 'pushed through cred-proxy\\n')",
+            `require('fs').writeFileSync('${dir}/agent.txt', 'pushed through cred-proxy\\n')`,
         ]);
         expect(write.exitCode).toBe(0);
         const identity = ["-c", "user.name=Agent", "-c", "user.email=agent@bottle.e2e.test"];
-        expect(await agentGit(["-C", "/tmp/gitea-clone", "add", "agent.txt"])).toMatchObject({ exitCode: 0 });
-        expect(await agentGit(["-C", "/tmp/gitea-clone", ...identity, "commit", "-q", "-m", "agent change"])).toMatchObject({
-            exitCode: 0,
-        });
-        expect(await agentGit(["-C", "/tmp/gitea-clone", "push", "origin", "HEAD:main"])).toMatchObject({ exitCode: 0 });
+        expect(await agentGit(["-C", dir, "add", "agent.txt"])).toMatchObject({ exitCode: 0 });
+        expect(await agentGit(["-C", dir, ...identity, "commit", "-q", "-m", "agent change"])).toMatchObject({ exitCode: 0 });
+    };
+
+    it("lets a real git client clone and push github.com through /gh-git/ (Basic, x-access-token) with only the agent environment", async () => {
+        await cloneAndCommit("https://github.com/org/repo.git", "/tmp/github-clone");
+        expect(await agentGit(["-C", "/tmp/github-clone", "push", "origin", "HEAD:main"])).toMatchObject({ exitCode: 0 });
+
+        const github = bottle.upstream("github.com");
+        const log = await execIn(github.container, ["git", "--git-dir=/tmp/git-root/org/repo.git", "log", "-1", "--format=%s", "main"]);
+        expect(log.stdout.trim()).toBe("agent change");
+        const gitRequests = (await github.requests()).filter((r) => r.url.startsWith("/org/repo.git/"));
+        expect(gitRequests.map((r) => `${r.method} ${r.url.split("?")[0]}`)).toEqual(
+            expect.arrayContaining([
+                "GET /org/repo.git/info/refs",
+                "POST /org/repo.git/git-upload-pack",
+                "POST /org/repo.git/git-receive-pack",
+            ]),
+        );
+        // github.com takes a token for git only as the password of Basic, user x-access-token.
+        for (const r of gitRequests) expect([r.headers.authorization, r.authorized]).toEqual([GH_GIT_BASIC, true]);
+    });
+
+    it("lets git clone through the read-only gitea route and refuses its push there, before the Gitea sees it", async () => {
+        await cloneAndCommit(`${GITEA_URL}/org/repo.git`, "/tmp/gitea-clone");
+        const push = await agentGit(["-C", "/tmp/gitea-clone", "push", "origin", "HEAD:main"]);
+        expect(push.exitCode).not.toBe(0);
+        expect(push.stderr).toMatch(/403/);
 
         const gitea = bottle.upstream(GITEA_HOST);
         const log = await execIn(gitea.container, ["git", "--git-dir=/tmp/git-root/org/repo.git", "log", "-1", "--format=%s", "main"]);
-        expect(log.stdout.trim()).toBe("agent change");
+        expect(log.stdout.trim()).toBe("seed");
         const gitRequests = (await gitea.requests()).filter((r) => r.url.startsWith("/git/org/repo.git/"));
-        expect(gitRequests.map((r) => `${r.method} ${r.url.split("?")[0]}`)).toEqual(
-            expect.arrayContaining([
-                "GET /git/org/repo.git/info/refs",
-                "POST /git/org/repo.git/git-upload-pack",
-                "POST /git/org/repo.git/git-receive-pack",
-            ]),
+        expect(gitRequests.map((r) => `${r.method} ${r.url}`)).toEqual(
+            expect.arrayContaining(["GET /git/org/repo.git/info/refs?service=git-upload-pack", "POST /git/org/repo.git/git-upload-pack"]),
         );
-        for (const r of gitRequests) {
-            expect(r.headers.authorization).toBe(`token ${TOKENS.E2E_GITEA_TOKEN}`);
-            expect(r.authorized).toBe(true);
-        }
-    });
-
-    it("sends git for github.com through the /gh-git/ route with the github token", async () => {
-        const clone = await agentGit(["clone", "https://github.com/org/repo.git", "/tmp/github-clone"]);
-        expect(clone).toMatchObject({ exitCode: 0 });
-        const gitRequests = (await bottle.upstream("github.com").requests()).filter((r) => r.url.startsWith("/org/repo.git/"));
-        expect(gitRequests.length).toBeGreaterThanOrEqual(2);
-        // github.com takes a token for git only as the password of Basic, user x-access-token.
-        for (const r of gitRequests) expect(r.headers.authorization).toBe(GH_GIT_BASIC);
+        expect(gitRequests.filter((r) => r.url.includes("receive-pack"))).toEqual([]);
+        for (const r of gitRequests) expect([r.headers.authorization, r.authorized]).toEqual([`token ${TOKENS.E2E_GITEA_TOKEN}`, true]);
     });
 
     it("gives the agent no way to the upstreams but the proxy: neither by name nor by address", async () => {
@@ -332,7 +385,7 @@ describeEngine("a bottle deployed by pulumi up", () => {
         const headers = (r as { headers: Record<string, unknown> }).headers;
         for (const name of ["x-echo-authorization", "location", "www-authenticate", "set-cookie"]) expect(headers[name]).toBeUndefined();
         // ...although the upstream did receive it and did echo it.
-        expect((await lastRequest("api.anthropic.com", "/v1/reflect")).headers.authorization).toBe(`Bearer ${TOKENS.E2E_ANTHROPIC_KEY}`);
+        expect((await lastRequest("api.anthropic.com", "/v1/reflect")).headers["x-api-key"]).toBe(TOKENS.E2E_ANTHROPIC_KEY);
         // Nothing the agent received in this file carries a token, nor does the agent's own config.
         expect(seen.length).toBeGreaterThan(15);
         expect(seen.flatMap(containsToken)).toEqual([]);

@@ -148,7 +148,7 @@ describeEngine("a bottle's proxy over its life", () => {
     it("rotates a token set with `pulumi config set --secret --path`: a replacement shown as [secret], deleted first, the new value injected", async () => {
         const upstream = bottle.upstream("api.anthropic.com");
         // The service rotates the key: the value the running proxy holds is now refused there.
-        await upstream.expect(`Bearer ${ROTATED}`);
+        await upstream.expect({ header: "authorization", value: `Bearer ${ROTATED}` });
         const refused = await anthropic();
         expect(status(refused)).toBe(401);
         expect(JSON.parse((refused as { body: string }).body)).toMatchObject({ authorized: false });

@@ -22,7 +22,7 @@ import {
     type TestCa,
 } from "./helpers";
 import { BottleStacks, deployBottle, teardownBottles, type Bottle } from "./helpers/bottle";
-import { expectedAuthorization } from "../helpers/credentials";
+import { expectedCredential } from "../helpers/credentials";
 
 const BOTTLES_DIR = path.resolve(__dirname, "../../stacks/bottles");
 const EXAMPLES = readdirSync(BOTTLES_DIR)
@@ -76,7 +76,9 @@ describeEngine("the project's stacks on the real engines", () => {
                 const upstream = new URL(route.upstream);
                 const seen = (await bottle.upstream(upstream.hostname).requests()).pop();
                 expect(seen?.url).toBe(`${upstream.pathname.replace(/\/$/, "")}/e2e/probe`);
-                expect(seen?.headers.authorization).toBe(expectedAuthorization(route, example.tokens[route.tokenRef]));
+                const credential = expectedCredential(route, example.tokens[route.tokenRef]);
+                expect(seen?.headers[credential.header]).toBe(credential.value);
+                expect(seen?.authorized).toBe(true);
             }
             expect(await run.removeContainers()).toEqual([]);
             mustSucceed("destroy", await stacks.destroy(spec));

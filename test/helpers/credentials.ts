@@ -4,12 +4,18 @@
  */
 import type { CredProxyRoute } from "../../components/routes/types";
 
-/** The `Authorization` value of a route whose token goes in `Authorization`. */
-export function expectedAuthorization(route: Pick<CredProxyRoute, "authScheme" | "authUser" | "authHeader">, token: string): string {
-    if (route.authHeader !== undefined && route.authHeader.toLowerCase() !== "authorization") {
-        throw new Error(`the route sends its token in ${route.authHeader}, not in Authorization`);
-    }
-    if (route.authScheme === "Basic") return `Basic ${Buffer.from(`${route.authUser}:${token}`).toString("base64")}`;
-    if (route.authScheme === "none") return token;
-    return `${route.authScheme} ${token}`;
+/** The header a route's token travels in, lower-cased as Node reports it, and its exact value. */
+export interface ExpectedCredential {
+    header: string;
+    value: string;
+}
+
+export function expectedCredential(
+    route: Pick<CredProxyRoute, "authScheme" | "authUser" | "authHeader">,
+    token: string,
+): ExpectedCredential {
+    const header = (route.authHeader ?? "Authorization").toLowerCase();
+    if (route.authScheme === "Basic") return { header, value: `Basic ${Buffer.from(`${route.authUser}:${token}`).toString("base64")}` };
+    if (route.authScheme === "none") return { header, value: token };
+    return { header, value: `${route.authScheme} ${token}` };
 }

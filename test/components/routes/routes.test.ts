@@ -1,6 +1,6 @@
 import { credProxyRoutes, parseBottleManifest, renderCredProxyRoutes, type CredProxyRoute } from "../../../components/core";
 import { parseRoutesFile, resolveTokens } from "../../../sidecar/routesFile";
-import { expectedAuthorization } from "../../helpers/credentials";
+import { expectedCredential } from "../../helpers/credentials";
 
 /** Plans a manifest the way the component does: validate first, then lift into routes. */
 function plan(manifest: unknown): CredProxyRoute[] {
@@ -392,8 +392,8 @@ describe("the server reads what the component writes", () => {
         );
         for (const [i, r] of routes.entries()) {
             const token = env[r.tokenEnv];
-            const expected = r.authHeader === undefined ? expectedAuthorization(r, token) : token;
-            expect([r.path, served[i].credential]).toEqual([r.path, expected]);
+            const expected = expectedCredential(r, token);
+            expect([r.path, served[i].authHeader.toLowerCase(), served[i].credential]).toEqual([r.path, expected.header, expected.value]);
         }
     });
 });

@@ -16,7 +16,7 @@ import { docker } from "./engine";
 import { assertEveryUpstreamIsFaked, fakeUpstreamSpecs, startFakeUpstreams, type FakeUpstream } from "./fakeUpstreams";
 import { REPO_ROOT } from "./images";
 import { mustSucceed, type CommandResult } from "../../helpers/commands";
-import { expectedAuthorization } from "../../helpers/credentials";
+import { expectedCredential } from "../../helpers/credentials";
 import { PulumiWorkspace } from "./pulumiCli";
 import { removeContainer, removeNetwork, type E2eRun, type RunningContainer } from "./run";
 import type { TestCa } from "./testCa";
@@ -230,7 +230,7 @@ export async function deployBottle(
     for (const route of outputs.routes) {
         const token = spec.tokens[route.tokenRef];
         if (token === undefined) throw new Error(`no test token for ${route.tokenRef}`);
-        await upstream(new URL(route.upstream).hostname).expect(expectedAuthorization(route, token));
+        await upstream(new URL(route.upstream).hostname).expect(expectedCredential(route, token));
     }
     return { outputs, proxy: await proxyContainer(outputs.containerName), agent, upstreams, upOutput: deployed.value, upstream };
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { ExpectedCredential } from "../../helpers/credentials";
 import type { GitCgiExit } from "../../helpers/gitCgi";
 import { containerOf, execIn, sleep } from "./containers";
 import { REPO_ROOT } from "./images";
@@ -78,9 +79,9 @@ export class FakeUpstream {
         return JSON.parse(r.stdout) as unknown;
     }
 
-    /** Accept exactly this Authorization value from now on (sent on stdin, never on a command line). */
-    async expect(authorization: string): Promise<void> {
-        await this.control("POST", "/expect", authorization);
+    /** Accept exactly this credential from now on (sent on stdin, never on a command line). */
+    async expect(credential: ExpectedCredential): Promise<void> {
+        await this.control("POST", "/expect", JSON.stringify(credential));
     }
 
     async requests(): Promise<RecordedRequest[]> {
