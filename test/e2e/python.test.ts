@@ -108,6 +108,8 @@ describeEngine("examples/python under the real Pulumi engine, through the genera
         });
         expect(outputs.agentEnvironment).toMatchObject({
             ANTHROPIC_BASE_URL: "http://cred-proxy:8080/anthropic",
+            // bottle.yaml's Auth: api-key, forwarded by the Python program.
+            ANTHROPIC_API_KEY: "injected-by-cred-proxy",
             GIT_CONFIG_VALUE_0: "https://github.com/",
         });
         const [component] = resources.filter((r) => r.type === "cred-proxy:index:CredProxySidecar");

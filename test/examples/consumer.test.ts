@@ -118,6 +118,8 @@ describe("examples/consumer: a program that imports CredProxySidecar from the cr
         expect(env).toMatchObject({
             CRED_PROXY_URL: "http://cred-proxy:8080",
             ANTHROPIC_BASE_URL: "http://cred-proxy:8080/anthropic",
+            // The bottle holds an API key (Auth: api-key): the variable the SDK reads for one.
+            ANTHROPIC_API_KEY: "injected-by-cred-proxy",
             GITHUB_API_URL: "http://cred-proxy:8080/gh-api",
             GIT_CONFIG_KEY_0: "url.http://cred-proxy:8080/gh-git/.insteadOf",
             GIT_CONFIG_VALUE_0: "https://github.com/",
