@@ -8,7 +8,8 @@
  * Targets, all injecting the same `Authorization` into one local upstream that checks it (and
  * that the route prefix was stripped): direct to the upstream (the limit), cred-proxy as built
  * (dist/sidecar, built first unless --no-build), http-proxy and http-proxy-3 as minimal
- * credential-injecting proxies, and nginx (one worker, upstream keep-alive pool) when installed.
+ * credential-injecting proxies, and nginx, Caddy and HAProxy (one worker thread each, upstream
+ * keep-alive) when installed (nativePeers.ts).
  * --compare REF adds the server as it was at git REF, measured in the same rounds (before/after);
  * --floor adds a bare Node.js http proxy (minimal.ts), the least any Node proxy costs.
  * Rounds alternate between targets, so drift on the machine touches all of them alike.
@@ -22,7 +23,8 @@
  * - plan: the offline plan for 1, 10, 100 and 1,000 token entries (plan.ts).
  * --quick: 64 MiB streams, fewer requests and rounds (a smoke run of a minute or two).
  *
- * Files: options.ts (flags), targets.ts (the processes), loadgen.ts (the clients), measure.ts
+ * Files: options.ts (flags), targets.ts (the processes), nativePeers.ts (nginx, Caddy, HAProxy),
+ * loadgen.ts (the clients), measure.ts
  * (the rounds), plan.ts (the offline plan), report.ts (the Markdown report).
  */
 import { spawnSync } from "child_process";
@@ -33,21 +35,10 @@ import { join } from "path";
 import { Endpoint } from "./loadgen";
 import { Target, TargetResult, emptyResult, log, requestsAndEvents, streams } from "./measure";
 import { parseOptions } from "./options";
+import { NATIVE_PEER_PACKAGES, findNativePeers } from "./nativePeers";
 import { PlanTimes, benchPlan } from "./plan";
 import { render } from "./report";
-import {
-    PREFIX,
-    REPO,
-    TargetName,
-    compileSidecarAt,
-    findNginx,
-    nginxVersion,
-    startCredProxy,
-    startMinimal,
-    startNginx,
-    startPeer,
-    startUpstream,
-} from "./targets";
+import { PREFIX, REPO, TargetName, compileSidecarAt, startCredProxy, startMinimal, startPeer, startUpstream } from "./targets";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, no types
 const { distProblems } = require("../scripts/dist.js") as { distProblems: (root: string, dirs?: string[]) => string[] };
@@ -99,8 +90,8 @@ async function main(): Promise<void> {
     const token = `bench-${randomBytes(12).toString("hex")}`;
     const auth = `Bearer ${token}`;
     const upstream = await startUpstream(auth);
-    const nginx = findNginx();
-    if (!nginx) log("nginx not found: skipping it (apt-get install nginx-light)");
+    const natives = findNativePeers();
+    for (const name of natives.missing) log(`${name} not found: skipping it (apt-get install ${NATIVE_PEER_PACKAGES[name]})`);
 
     // The agent's own Authorization must be replaced: the upstream refuses this one.
     const decoy = { authorization: "Bearer agent-supplied-decoy" };
@@ -125,7 +116,7 @@ async function main(): Promise<void> {
         { name: "http-proxy", start: () => startPeer("http-proxy", upstream.port, auth), endpoint: proxied },
         { name: "http-proxy-3", start: () => startPeer("http-proxy-3", upstream.port, auth), endpoint: proxied },
     );
-    if (nginx) targets.push({ name: "nginx", start: () => startNginx(nginx, upstream.port, auth), endpoint: proxied });
+    for (const peer of natives.found) targets.push({ name: peer.name, start: () => peer.start(upstream.port, auth), endpoint: proxied });
     if (opts.floor) targets.push({ name: "node-minimal", start: () => startMinimal(upstream.port, auth), endpoint: proxied });
     if (opts.targets) {
         const unknown = [...opts.targets].filter((n) => !targets.some((t) => t.name === n));
@@ -150,7 +141,7 @@ async function main(): Promise<void> {
     }
 
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(render(opts, info, [...results.values()], plan, nginx ? nginxVersion(nginx) : undefined, seconds));
+    process.stdout.write(render(opts, info, [...results.values()], plan, natives, seconds));
     if (opts.jsonFile) {
         const options = { ...opts, only: [...opts.only], targets: opts.targets ? [...opts.targets] : undefined };
         writeFileSync(opts.jsonFile, `${JSON.stringify({ machine: info, options, results: [...results.values()], plan }, null, 2)}\n`);

@@ -5,14 +5,13 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import net from "net";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import ts from "typescript";
 
 export const REPO = resolve(__dirname, "..");
 export const PREFIX = "/bench/";
-const START_TIMEOUT_MS = 15_000;
+export const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /** "direct", "cred-proxy", "http-proxy", "http-proxy-3", "nginx", or "cred-proxy@REF" for --compare. */
@@ -59,11 +58,11 @@ function compiled(name: string): string {
 }
 
 /** The environment of a child: nothing inherited but PATH, plus what it needs. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     return { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: join(REPO, "node_modules"), ...extra };
 }
 
-function track(child: ChildProcess, what: string): { exited: Promise<void>; stderr: () => string } {
+export function track(child: ChildProcess, what: string): { exited: Promise<void>; stderr: () => string } {
     live.add(child);
     let err = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -81,7 +80,7 @@ function track(child: ChildProcess, what: string): { exited: Promise<void>; stde
     return { exited, stderr: () => err };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+export async function stopChild(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
@@ -194,124 +193,6 @@ export async function startMinimal(upstreamPort: number, auth: string, nodeArgs:
     const t = track(child, "node-minimal");
     const port = await awaitPort(child, "stdout", /"port":(\d+)/, "node-minimal", t.stderr);
     return { port, pids: () => [child.pid!], stop: () => stopChild(child, t.exited) };
-}
-
-/** The nginx binary, when installed (`apt-get install nginx-light`). */
-export function findNginx(): string | undefined {
-    for (const candidate of ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx", "/usr/local/nginx/sbin/nginx"]) {
-        if (existsSync(candidate)) return candidate;
-    }
-    try {
-        const found = execFileSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" }).trim();
-        return found || undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-export function nginxVersion(bin: string): string {
-    const out = spawnSync(bin, ["-v"], { encoding: "utf8", timeout: 10_000 });
-    return `${out.stdout ?? ""}${out.stderr ?? ""}`.trim().replace(/^nginx version: /, "") || "nginx";
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolvePort, reject) => {
-        const probe = net.createServer();
-        probe.once("error", reject);
-        probe.listen(0, "127.0.0.1", () => {
-            const { port } = probe.address() as net.AddressInfo;
-            probe.close(() => resolvePort(port));
-        });
-    });
-}
-
-async function waitListening(port: number, stillRunning: () => boolean, what: string, stderr: () => string): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-        if (!stillRunning()) throw new Error(`${what} exited: ${stderr().slice(0, 500)}`);
-        const up = await new Promise<boolean>((done) => {
-            const s = net.connect(port, "127.0.0.1");
-            s.once("connect", () => {
-                s.destroy();
-                done(true);
-            });
-            s.once("error", () => done(false));
-        });
-        if (up) return;
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${what} did not start listening in time: ${stderr().slice(0, 500)}`);
-}
-
-/**
- * nginx with one worker and an upstream keep-alive pool, as a non-daemon child on a loopback
- * port, its configuration generated into this run's temporary directory. Buffering is off both
- * ways, as a streaming credential proxy needs (with it on, nginx spools large bodies to disk and
- * holds back event streams).
- */
-export async function startNginx(bin: string, upstreamPort: number, auth: string): Promise<Running> {
-    const dir = join(runDir(), `nginx-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`);
-    mkdirSync(dir, { recursive: true });
-    const port = await freePort();
-    const conf = `
-worker_processes 1;
-daemon off;
-master_process on;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; multi_accept on; }
-http {
-    access_log off;
-    client_body_temp_path ${dir}/body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    client_max_body_size 0;
-    upstream bench_upstream {
-        server 127.0.0.1:${upstreamPort};
-        keepalive 64;
-        keepalive_requests 1000000;
-    }
-    server {
-        listen 127.0.0.1:${port};
-        location ${PREFIX} {
-            proxy_pass http://bench_upstream/;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host 127.0.0.1:${upstreamPort};
-            proxy_set_header Authorization "${auth}";
-            proxy_request_buffering off;
-            proxy_buffering off;
-            proxy_read_timeout 600s;
-            proxy_send_timeout 600s;
-        }
-        location / { return 404; }
-    }
-}
-`;
-    writeFileSync(join(dir, "nginx.conf"), conf);
-    const child = spawn(bin, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    const t = track(child, "nginx");
-    await waitListening(port, () => child.exitCode === null && child.signalCode === null, "nginx", t.stderr);
-    return {
-        port,
-        pids: () => [child.pid!, ...childPids(child.pid!)],
-        stop: () => stopChild(child, t.exited, "SIGTERM"),
-    };
-}
-
-function childPids(pid: number): number[] {
-    try {
-        return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-        return [];
-    }
 }
 
 let ticksPerSecond: number | undefined;
