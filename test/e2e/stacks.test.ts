@@ -2,7 +2,8 @@
  * The project's own stacks with the real engines: every example bottle in stacks/bottles/ goes up
  * with `npm run bottle -- up <that file>`, serves every route with exactly the injected credential,
  * and goes away with `destroy`; a bad manifest and a missing token fail `pulumi up` itself (not
- * only the driver's checks) with the project's message, and nothing is created.
+ * only the driver's checks) with the project's message, and nothing is created; an Anthropic token
+ * of the other kind than `Auth` fails it on the health wait, the proxy's log naming the fix.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -14,6 +15,7 @@ import {
     buildCaTrustingImage,
     buildSidecarImage,
     buildToolsImage,
+    containerLogs,
     createTestCa,
     describeEngine,
     httpFrom,
@@ -132,4 +134,25 @@ describeEngine("the project's stacks on the real engines", () => {
         for (const value of Object.values(example.tokens)) expect(printed).not.toContain(value);
         expect(await stacks.leftovers("missing-token")).toEqual({ containers: [], networks: [] });
     }, 120_000);
+
+    it("fails pulumi up on the health wait when the Anthropic token is of the other kind: the proxy names the slot and the fix", async () => {
+        // An OAuth token where the manifest declares an API key (Auth: api-key): the proxy refuses
+        // to start, so the container never gets healthy and up fails, not the agent later.
+        const manifest = { tokens: [{ Kind: "anthropic", TokenRef: "E2E_ANTHROPIC", Auth: "api-key" }] };
+        const oauthToken = `sk-ant-oat01-${fakeToken("oauth")}`;
+        const spec = { name: "wrong-kind", manifest, tokens: { E2E_ANTHROPIC: oauthToken }, image };
+        const up = await stacks.up(spec);
+        expect(up.code).not.toBe(0);
+        const printed = `${up.stdout}\n${up.stderr}`;
+        expect(printed).toMatch(/healthy|health/i);
+        expect(printed).not.toContain(oauthToken);
+        const [container] = (await stacks.leftovers("wrong-kind")).containers;
+        const logs = container === undefined ? "" : await containerLogs(container);
+        expect(logs).toContain("token slot CRED_PROXY_TOKEN_0 (route /anthropic/) holds an Anthropic OAuth token (sk-ant-oat...)");
+        expect(logs).toContain("set Auth: oauth");
+        expect(logs).not.toContain(oauthToken);
+        expect(logs).not.toMatch(STACK_FRAME);
+        mustSucceed("destroy", await stacks.destroy(spec));
+        expect(await stacks.leftovers("wrong-kind")).toEqual({ containers: [], networks: [] });
+    }, 240_000);
 });
