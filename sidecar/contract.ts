@@ -27,6 +27,24 @@ export const RUNTIME_PACKAGES: readonly string[] = ["undici"];
 /** Health endpoint; answered locally, never forwarded. */
 export const HEALTH_PATH = "/healthz";
 
+/** The health probe in the image (sidecar/healthcheck.ts, compiled), run with node. */
+export const HEALTH_PROBE = "/app/sidecar/healthcheck.js";
+/** How long a probe stays once the container has been healthy: one exec per hold. */
+export const HEALTH_HOLD_MS = 300_000;
+/** How often a staying probe checks: a hung or dead server is reported within this. */
+export const HEALTH_WATCH_MS = 30_000;
+/**
+ * Docker's settings for the probe, in the image and in the declared container alike: a short
+ * interval, so the first probe comes a second after the start, and a timeout that lets a probe
+ * stay its hold (healthcheck.ts says why).
+ */
+export const HEALTH_CHECK = {
+    intervalS: 1,
+    timeoutS: (HEALTH_HOLD_MS + HEALTH_WATCH_MS) / 1000,
+    retries: 3,
+    startPeriodS: 5,
+} as const;
+
 /** Network alias under which agents reach the proxy on the bottle's internal network. */
 export const PROXY_ALIAS = "cred-proxy";
 

@@ -1,6 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ROUTES_PATH, HEALTH_PATH, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
+import { DEFAULT_ROUTES_PATH, HEALTH_CHECK, HEALTH_PROBE, PROXY_ALIAS, PROXY_GID, PROXY_UID } from "../../sidecar/contract";
 import type { ValidatedArgs } from "./validatedArgs";
 
 /** Labels on everything the component creates: the bottle slug, never anything secret. */
@@ -46,11 +46,11 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
         ulimits: [{ name: "nproc", soft: valid.maxProcesses, hard: valid.maxProcesses }],
         restart: "unless-stopped",
         healthcheck: {
-            tests: ["CMD", "node", "-e", healthProbe(valid.port)],
-            interval: "10s",
-            timeout: "3s",
-            retries: 3,
-            startPeriod: "5s",
+            tests: ["CMD", "node", HEALTH_PROBE, "--port", String(valid.port)],
+            interval: goDuration(HEALTH_CHECK.intervalS),
+            timeout: goDuration(HEALTH_CHECK.timeoutS),
+            retries: HEALTH_CHECK.retries,
+            startPeriod: goDuration(HEALTH_CHECK.startPeriodS),
         },
         // `pulumi up` fails when the proxy never becomes healthy (a bad routes file, a bad token).
         wait: true,
@@ -73,10 +73,13 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
     };
 }
 
-/** A health probe that needs nothing but the node binary the image already has. */
-function healthProbe(port: number): string {
-    return (
-        `require("http").get("http://127.0.0.1:${port}${HEALTH_PATH}", (r) => process.exit(r.statusCode === 200 ? 0 : 1))` +
-        `.on("error", () => process.exit(1))`
-    );
+/**
+ * Seconds as Go writes a duration ("5m30s", "1s"): the provider reads Docker's values back in that
+ * form, and any other spelling of the same time would show as a change on every preview.
+ */
+export function goDuration(seconds: number): string {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return `${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
 }

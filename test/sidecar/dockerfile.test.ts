@@ -3,13 +3,11 @@
  * so this test parses it. Also checks that the compiled server needs nothing the image lacks:
  * the image copies dist/sidecar/ and the runtime packages, nothing else.
  */
-import { spawn } from "child_process";
 import { builtinModules } from "module";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { DEFAULT_PORT, HEALTH_PATH, PROXY_GID, PROXY_UID, RUNTIME_PACKAGES } from "../../sidecar/contract";
+import { DEFAULT_PORT, HEALTH_CHECK, HEALTH_PROBE, PROXY_GID, PROXY_UID, RUNTIME_PACKAGES } from "../../sidecar/contract";
 import { SIDECAR_DIR, sidecarSources } from "./helpers/build";
-import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 
 /** Instructions with continuation lines joined and comments dropped. */
 function instructions(): Array<{ op: string; args: string }> {
@@ -64,37 +62,14 @@ test("copies the compiled server and its runtime packages, and starts it with no
     expect(build.include).toContain("sidecar/**/*.ts");
 });
 
-describe("HEALTHCHECK", () => {
-    const probe = () => {
-        const args = one("HEALTHCHECK");
-        const m = /CMD\s+(\[.*\])$/.exec(args);
-        expect(m).not.toBeNull();
-        const cmd = JSON.parse(m![1]) as string[];
-        expect(cmd.slice(0, 2)).toEqual(["node", "-e"]);
-        return cmd[2];
-    };
-    let proxy: InProcessProxy;
-    beforeAll(async () => {
-        proxy = await startInProcess([route("/x/", "http://127.0.0.1:9", "fake-unused")]);
-    });
-    afterAll(() => proxy.shutdown());
-
-    test(`probes ${HEALTH_PATH} on the contract's port by default`, () => {
-        const script = probe();
-        expect(script).toContain(`path:'${HEALTH_PATH}'`);
-        expect(script).toContain(`||${DEFAULT_PORT}`);
-    });
-
-    test("the probe passes against a running server and fails without one", async () => {
-        // Asynchronous: the server answering the probe runs in this very process.
-        const run = (port: number) =>
-            new Promise<number | null>((resolve) => {
-                const child = spawn(process.execPath, ["-e", probe()], { env: { CRED_PROXY_PORT: String(port) } });
-                child.on("exit", resolve);
-            });
-        expect(await run(proxy.port)).toBe(0);
-        expect(await run(9)).toBe(1);
-    });
+test("HEALTHCHECK runs the contract's probe with the contract's settings", () => {
+    const m = /^--interval=(\d+)s --timeout=(\d+)s --start-period=(\d+)s --retries=(\d+)\s+CMD\s+(\[.*\])$/.exec(one("HEALTHCHECK"));
+    expect(m).not.toBeNull();
+    const [, intervalS, timeoutS, startPeriodS, retries, cmd] = m!;
+    expect({ intervalS: +intervalS, timeoutS: +timeoutS, startPeriodS: +startPeriodS, retries: +retries }).toEqual(HEALTH_CHECK);
+    // No --port: the probe falls back to CRED_PROXY_PORT, then to the contract's port.
+    expect(JSON.parse(cmd)).toEqual(["node", HEALTH_PROBE]);
+    expect(HEALTH_PROBE).toBe("/app/sidecar/healthcheck.js");
 });
 
 test("server code imports only Node built-ins, its own directory and the runtime packages", () => {

@@ -112,9 +112,15 @@ describe("what CredProxySidecar declares", () => {
         expect(c.readOnly).toBe(false);
         expect(c.name).toBe("bottle-a-cred-proxy");
         expect(c.command).toEqual(["--port", "8080", "--routes", "/etc/cred-proxy/routes.json"]);
-        const health = c.healthcheck as { tests: string[] };
-        expect(health.tests.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
-        expect(health.tests[3]).toContain("http://127.0.0.1:8080/healthz");
+        // The probe in the image on the served port: first probe a second after the start, and a
+        // timeout that lets a probe stay its five-minute hold (sidecar/healthcheck.ts).
+        expect(c.healthcheck).toEqual({
+            tests: ["CMD", "node", "/app/sidecar/healthcheck.js", "--port", "8080"],
+            interval: "1s",
+            timeout: "5m30s",
+            retries: 3,
+            startPeriod: "5s",
+        });
     });
 
     test("the routes file is uploaded 0444 and root's: readable by the proxy, writable by no one in the container", async () => {
