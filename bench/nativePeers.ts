@@ -93,15 +93,16 @@ async function run(
     };
 }
 
-/**
- * nginx with one worker and an upstream keep-alive pool. Buffering is off both ways, as a
- * streaming credential proxy needs (with it on, nginx spools large bodies to disk and holds back
- * event streams).
- */
-async function startNginx(bin: string, upstreamPort: number, auth: string): Promise<Running> {
-    const dir = peerDir("nginx");
-    const port = await freePort();
-    const conf = `
+/** Where a peer listens and forwards to (host:port each), the credential, and a writable directory. */
+export interface PeerSetup {
+    listen: string;
+    upstream: string;
+    auth: string;
+    dir: string;
+}
+
+export function nginxConf({ listen, upstream, auth, dir }: PeerSetup): string {
+    return `
 worker_processes 1;
 daemon off;
 master_process on;
@@ -119,17 +120,17 @@ http {
     keepalive_timeout 60s;
     client_max_body_size 0;
     upstream bench_upstream {
-        server 127.0.0.1:${upstreamPort};
+        server ${upstream};
         keepalive 64;
         keepalive_requests 1000000;
     }
     server {
-        listen 127.0.0.1:${port};
+        listen ${listen};
         location ${PREFIX} {
             proxy_pass http://bench_upstream/;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host 127.0.0.1:${upstreamPort};
+            proxy_set_header Host ${upstream};
             proxy_set_header Authorization "${auth}";
             proxy_request_buffering off;
             proxy_buffering off;
@@ -140,6 +141,68 @@ http {
     }
 }
 `;
+}
+
+export function caddyfile({ listen, upstream, auth }: PeerSetup): string {
+    return `{
+	admin off
+	auto_https off
+}
+
+http://${listen} {
+	handle_path ${PREFIX}* {
+		reverse_proxy ${upstream} {
+			header_up Authorization "${auth}"
+			header_up Host ${upstream}
+			flush_interval -1
+			transport http {
+				keepalive 60s
+				keepalive_idle_conns 64
+			}
+		}
+	}
+	handle {
+		respond 404
+	}
+}
+`;
+}
+
+export function haproxyCfg({ listen, upstream, auth }: PeerSetup): string {
+    return `global
+    nbthread 1
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 600s
+    timeout server 600s
+    timeout http-keep-alive 60s
+    http-reuse always
+
+frontend bench
+    bind ${listen}
+    http-request deny deny_status 404 unless { path_beg ${PREFIX} }
+    http-request set-header Authorization "${auth}"
+    http-request set-header Host ${upstream}
+    http-request set-path %[path,regsub(^${PREFIX},/)]
+    default_backend upstream
+
+backend upstream
+    server upstream ${upstream}
+`;
+}
+
+/**
+ * nginx with one worker and an upstream keep-alive pool. Buffering is off both ways, as a
+ * streaming credential proxy needs (with it on, nginx spools large bodies to disk and holds back
+ * event streams).
+ */
+async function startNginx(bin: string, upstreamPort: number, auth: string): Promise<Running> {
+    const dir = peerDir("nginx");
+    const port = await freePort();
+    const conf = nginxConf({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}`, auth, dir });
     writeFileSync(join(dir, "nginx.conf"), conf);
     return run("nginx", bin, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], port);
 }
@@ -153,28 +216,7 @@ http {
 async function startCaddy(bin: string, upstreamPort: number, auth: string): Promise<Running> {
     const dir = peerDir("caddy");
     const port = await freePort();
-    const conf = `{
-	admin off
-	auto_https off
-}
-
-http://127.0.0.1:${port} {
-	handle_path ${PREFIX}* {
-		reverse_proxy 127.0.0.1:${upstreamPort} {
-			header_up Authorization "${auth}"
-			header_up Host 127.0.0.1:${upstreamPort}
-			flush_interval -1
-			transport http {
-				keepalive 60s
-				keepalive_idle_conns 64
-			}
-		}
-	}
-	handle {
-		respond 404
-	}
-}
-`;
+    const conf = caddyfile({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}`, auth, dir });
     writeFileSync(join(dir, "Caddyfile"), conf);
     return run("caddy", bin, ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], port, {
         GOMAXPROCS: "1",
@@ -193,30 +235,7 @@ http://127.0.0.1:${port} {
 async function startHaproxy(bin: string, upstreamPort: number, auth: string): Promise<Running> {
     const dir = peerDir("haproxy");
     const port = await freePort();
-    const strip = `^${PREFIX}`;
-    const conf = `global
-    nbthread 1
-    maxconn 4096
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 600s
-    timeout server 600s
-    timeout http-keep-alive 60s
-    http-reuse always
-
-frontend bench
-    bind 127.0.0.1:${port}
-    http-request deny deny_status 404 unless { path_beg ${PREFIX} }
-    http-request set-header Authorization "${auth}"
-    http-request set-header Host 127.0.0.1:${upstreamPort}
-    http-request set-path %[path,regsub(${strip},/)]
-    default_backend upstream
-
-backend upstream
-    server upstream 127.0.0.1:${upstreamPort}
-`;
+    const conf = haproxyCfg({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}`, auth, dir });
     writeFileSync(join(dir, "haproxy.cfg"), conf);
     // SIGUSR1 is HAProxy's soft stop; SIGTERM stops it at once, which is what the run wants.
     return run("haproxy", bin, ["-db", "-f", join(dir, "haproxy.cfg")], port);

@@ -89,7 +89,9 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.requestTimeout = 0;
-server.listen(0, "127.0.0.1", () => {
+// BENCH_LISTEN ("host:port") puts it elsewhere, as in a container of its own (footprint.ts).
+const [listenHost, listenPort] = (process.env.BENCH_LISTEN ?? "127.0.0.1:0").split(":");
+server.listen(Number(listenPort), listenHost, () => {
     process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on("SIGTERM", () => process.exit(0));
