@@ -307,18 +307,30 @@ function memory(id: string): Memory {
 
 const TICK_MS = 1000 / (Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100);
 
-/** CPU ms used so far by dockerd, containerd and the shims (their reaped children included). */
-function engineMs(): number {
-    let ticks = 0;
+/** CPU ticks used so far by each of dockerd, containerd and the shims (their reaped children included). */
+function engineTicks(): Map<string, number> {
+    const ticks = new Map<string, number>();
     for (const pid of sh("sh", ["-c", "pgrep -f 'dockerd|containerd' || true"]).trim().split("\n").filter(Boolean)) {
         try {
             const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-            ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+            ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
         } catch {
             // gone
         }
     }
-    return ticks * TICK_MS;
+    return ticks;
+}
+
+/**
+ * The engine's CPU over `ms`, as a fraction of one core. Per process: one that ends during the
+ * window (a removed container's shim) would otherwise take its whole past with it.
+ */
+async function engineOver(ms: number): Promise<number> {
+    const before = engineTicks();
+    await sleep(ms);
+    let ticks = 0;
+    for (const [pid, now] of engineTicks()) ticks += now - (before.get(pid) ?? 0);
+    return (ticks * TICK_MS) / ms;
 }
 
 async function drive(ip: string, prefix: string, requests: number): Promise<void> {
@@ -372,9 +384,7 @@ async function main(): Promise<void> {
     const token = `bench-${randomBytes(12).toString("hex")}`;
     const auth = `Bearer ${token}`;
     log(`engine baseline: ${opts.baselineS} s with none of this run's containers`);
-    const e0 = engineMs();
-    await sleep(opts.baselineS * 1000);
-    const engineBefore = (engineMs() - e0) / (opts.baselineS * 1000);
+    const engineBefore = await engineOver(opts.baselineS * 1000);
 
     const { base, proxy } = proxyImages();
     const natives = findNativePeers();
@@ -419,11 +429,9 @@ async function main(): Promise<void> {
         const ids = await Promise.all(started.map(async (c) => (await c.inspect()).Id));
         log(`idle window: ${opts.windowS} s`);
         const c0 = ids.map(cpuNs);
-        const w0 = engineMs();
         const t0 = Date.now();
-        await sleep(opts.windowS * 1000);
+        const engineDuring = await engineOver(opts.windowS * 1000);
         const elapsed = Date.now() - t0;
-        const engineDuring = (engineMs() - w0) / elapsed;
         const rows: Row[] = await Promise.all(
             targets.map(async (t, i) => {
                 const ms = (cpuNs(ids[i]) - c0[i]) / 1e6;
@@ -437,14 +445,29 @@ async function main(): Promise<void> {
             }),
         );
         const health = (await started[0].inspect()).State.Health;
-        process.stdout.write(report(opts, rows, healthyS, engineBefore, engineDuring, health?.Log?.length ?? 0));
-        if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ opts, rows, healthyS, engineBefore, engineDuring }, null, 2)}\n`);
+        // The engine's share of the proxy: the same engine without the proxy container, for a
+        // shorter window (nothing execs in the others, so their cost is steady).
+        await started[0].remove({ force: true });
+        const withoutS = Math.min(120, opts.windowS);
+        log(`engine without the proxy: ${withoutS} s`);
+        // Its shim is gone a moment after the removal.
+        await sleep(2000);
+        const engineWithout = await engineOver(withoutS * 1000);
+        const engine = { before: engineBefore, during: engineDuring, withoutProxy: engineWithout };
+        process.stdout.write(report(opts, rows, healthyS, engine, health?.Log?.length ?? 0));
+        if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ opts, rows, healthyS, engine }, null, 2)}\n`);
     } finally {
         await cleanup();
     }
 }
 
-function report(opts: Options, rows: Row[], healthyS: number, engineBefore: number, engineDuring: number, probes: number): string {
+function report(
+    opts: Options,
+    rows: Row[],
+    healthyS: number,
+    engine: { before: number; during: number; withoutProxy: number },
+    probes: number,
+): string {
     const mib = (b: number) => (b / 1048576).toFixed(1);
     const floor = rows.find((r) => r.name === "node-floor")!;
     const proxy = rows.find((r) => r.name === "cred-proxy")!;
@@ -461,9 +484,10 @@ function report(opts: Options, rows: Row[], healthyS: number, engineBefore: numb
             .map((p) => `${p.cmd.includes("healthcheck") ? "health probe" : "init"} ${mib(p.rss)} (anon ${mib(p.anon)})`);
         out += `| ${r.name} | ${r.imageMb.toFixed(0)} | ${r.cpuPct.toFixed(3)} | ${r.cpuMsPerMin.toFixed(1)} | ${mib(r.memory.usage)} | ${mib(r.memory.anon)} | ${mib(r.memory.cache)} | ${mib(server.rss)} | ${mib(server.anon)} | ${(server.rss / floorServer.rss).toFixed(2)} | ${others.join(", ") || "–"} |\n`;
     }
-    out += `\nEngine (dockerd, containerd, shims): ${(engineBefore * 100).toFixed(3)}% of a core before any of these containers, ${(engineDuring * 100).toFixed(3)}% with all ${rows.length + 1} idle (the proxy's health probes are the only execs).\n\n`;
-    const attributable = Math.max(0, engineDuring - engineBefore) * 100;
-    out += `- idle bottle ≤ 0.2% of a core: container ${proxy.cpuPct.toFixed(3)}%, with every engine cost of the run counted against it ${(proxy.cpuPct + attributable).toFixed(3)}%\n`;
+    const pct = (f: number) => `${(f * 100).toFixed(3)}%`;
+    const share = Math.max(0, engine.during - engine.withoutProxy);
+    out += `\nEngine (dockerd, containerd, shims), as % of a core: ${pct(engine.before)} before any of these containers, ${pct(engine.during)} with all of them idle, ${pct(engine.withoutProxy)} once the proxy's was removed: the proxy's share ${pct(share)} (its health probes are the only execs).\n\n`;
+    out += `- idle bottle ≤ 0.2% of a core: container ${proxy.cpuPct.toFixed(3)}% + engine share ${pct(share)} = ${(proxy.cpuPct + share * 100).toFixed(3)}%\n`;
     const own = serverProcess(proxy.memory);
     out += `- idle memory within 10% of the Node floor: server RSS ${(own.rss / floorServer.rss).toFixed(2)}×, server anonymous ${(own.anon / floorServer.anon).toFixed(2)}×; the whole container's cgroup memory ${(proxy.memory.usage / floor.memory.usage).toFixed(2)}× (health probe included)\n`;
     return out;
