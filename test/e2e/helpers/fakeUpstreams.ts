@@ -92,7 +92,8 @@ export class FakeUpstream {
         await this.control("POST", "/reset");
     }
 
-    async waitReady(timeoutMs = 15_000): Promise<void> {
+    /** Until /ready answers 200: the repository is seeded and the service listens. */
+    async waitReady(timeoutMs = 60_000): Promise<void> {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
             try {
