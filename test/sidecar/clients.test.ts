@@ -5,11 +5,11 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { randomBytes } from "crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
+import { mkdirSync, mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { ChildProxy, startChildProxy } from "./helpers/child";
-import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
+import { cloneAndCommit, git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, headerValues, readBody, startUpstream } from "./helpers/upstream";
 
@@ -126,13 +126,9 @@ describe("git over smart HTTP", () => {
 
         const remote = `http://127.0.0.1:${child.port}/gitea/127.0.0.1:${giteaUp.port}/owner/project.git`;
         const clone = join(work, "clone");
-        await git(work, home, ["clone", remote, clone]);
-        expect((await git(clone, home, ["log", "--format=%s"])).trim()).toBe("seed");
-
         // Big enough, with a small post buffer, to make git stream the pack with chunked encoding.
-        writeFileSync(join(clone, "blob.bin"), randomBytes(3 * 1024 * 1024));
-        await git(clone, home, ["add", "blob.bin"]);
-        await git(clone, home, ["commit", "-m", "agent work"]);
+        await cloneAndCommit(remote, clone, home, { name: "blob.bin", content: randomBytes(3 * 1024 * 1024), message: "agent work" });
+        expect((await git(clone, home, ["log", "--format=%s"])).trim().split("\n")).toEqual(["agent work", "seed"]);
         await git(clone, home, ["-c", "http.postBuffer=65536", "push", "origin", "main"]);
 
         const pushed = await git(repos, home, ["--git-dir", "owner/project.git", "log", "--format=%s", "main"]);

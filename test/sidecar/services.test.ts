@@ -15,7 +15,7 @@ import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { agentEnvironment, credProxyRoutes, parseBottleManifest, renderCredProxyRoutes } from "../../components/core";
 import { parseRoutesFile, parseUpstream, resolveTokens } from "../../sidecar/routesFile";
-import { git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
+import { cloneAndCommit, git, gitHttpBackend, seedRepository } from "./helpers/gitBackend";
 import { InProcessProxy, route, startInProcess } from "./helpers/inprocess";
 import { assertNoLeaks, fakeToken } from "./helpers/leaks";
 import { FakeUpstream, Recorded, headerValues, readBody, startUpstream } from "./helpers/upstream";
@@ -277,10 +277,8 @@ describe("github.com git: Basic with x-access-token", () => {
         await seedRepository(repos, work, home, "owner/project.git");
 
         const clone = join(work, "clone");
-        await git(work, home, ["clone", `http://127.0.0.1:${proxy.port}/gh-git/owner/project.git`, clone]);
-        writeFileSync(join(clone, "agent.txt"), "work\n");
-        await git(clone, home, ["add", "agent.txt"]);
-        await git(clone, home, ["commit", "-m", "agent work"]);
+        const remote = `http://127.0.0.1:${proxy.port}/gh-git/owner/project.git`;
+        await cloneAndCommit(remote, clone, home, { name: "agent.txt", content: "work\n", message: "agent work" });
         await git(clone, home, ["push", "origin", "main"]);
 
         const pushed = await git(repos, home, ["--git-dir", "owner/project.git", "log", "--format=%s", "main"]);
@@ -296,10 +294,8 @@ describe("a read-only git route", () => {
         const home = join(work, "home-ro");
         mkdirSync(home);
         const clone = join(work, "clone-ro");
-        await git(work, home, ["clone", `http://127.0.0.1:${proxy.port}/gh-git-ro/owner/project.git`, clone]);
-        writeFileSync(join(clone, "more.txt"), "more\n");
-        await git(clone, home, ["add", "more.txt"]);
-        await git(clone, home, ["commit", "-m", "not allowed"]);
+        const remote = `http://127.0.0.1:${proxy.port}/gh-git-ro/owner/project.git`;
+        await cloneAndCommit(remote, clone, home, { name: "more.txt", content: "more\n", message: "not allowed" });
         const before = githubUp.requests.length;
         await expect(git(clone, home, ["push", "origin", "main"])).rejects.toThrow(/403/);
         expect(githubUp.requests.slice(before)).toEqual([]);

@@ -36,6 +36,19 @@ export async function seedRepository(repos: string, work: string, home: string, 
     await git(seed, home, ["push", join(repos, name), "main"]);
 }
 
+/** Clones `remote` into `clone` and commits one file there: an agent's work, ready to push. */
+export async function cloneAndCommit(
+    remote: string,
+    clone: string,
+    home: string,
+    file: { name: string; content: string | Buffer; message: string },
+): Promise<void> {
+    await git(dirname(clone), home, ["clone", remote, clone]);
+    writeFileSync(join(clone, file.name), file.content);
+    await git(clone, home, ["add", file.name]);
+    await git(clone, home, ["commit", "-m", file.message]);
+}
+
 /**
  * A request handler for `startUpstream` serving the repositories under `projectRoot` to requests
  * whose `Authorization` is exactly `authorization` (`token <t>` for Gitea, `Basic ...` for github.com).
