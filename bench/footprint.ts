@@ -1,26 +1,30 @@
 /**
  * What an idle bottle costs on a real Docker engine, beside what the alternatives cost:
  *
- *   npm run bench:footprint [-- --window 330] [--requests 1000] [--json FILE]
+ *   npm run bench:footprint [-- --window 330] [--settle 60] [--requests 1000] [--json FILE]
  *
  * Containers, all on one bridge network of the run's own, each with a 256 MiB limit:
  * - `cred-proxy`: created exactly as the component declares it (proxyContainerArgs: command, user,
  *   capabilities, init, ulimits, health check, the routes file uploaded before start), except its
  *   networks: this run's network instead of the bottle's internal and egress ones. Its one route
  *   is an `http` entry to the upstream container.
+ * - `cred-proxy-no-probe`: the same with no health check, so the probe's own cost is the difference;
  * - `node-floor`: a bare Node.js HTTP server (the least a Node proxy costs), on the same base;
  * - `nginx`, `caddy`, `haproxy` when installed: the host's binary and the libraries `ldd` lists,
  *   imported as an image of their own (no registry is needed), configured as in `npm run bench`
  *   (nativePeers.ts), one worker thread each.
  * The peers have no health check: the proxy's is part of what it costs.
  *
- * Each gets `--requests` small POSTs through it (answers checked), then the run waits `--window`
- * seconds (330 by default: one whole hold of the proxy's health probe, sidecar/healthcheck.ts)
- * and reports, per container: the image size; CPU over the window as % of one core and ms per
- * minute (the container's cgroup: its processes, the health probes included); memory at the end
- * (the cgroup's usage, its anonymous and page-cache parts, and the RSS of its processes). And the
- * engine's own CPU (dockerd, containerd and the shims) over a window before any container and over
- * the measured one: what probes cost outside the container.
+ * Each gets `--requests` small POSTs through it (answers checked); then the run lets them settle
+ * for `--settle` seconds (V8's memory reducer collects and shrinks the heap some 30 s after a load:
+ * a one-off, reported on its own), then measures `--window` seconds (330 by default: one whole
+ * hold of the proxy's health probe, sidecar/healthcheck.ts). Per container: the image size; CPU
+ * as % of one core and ms per minute (the container's cgroup: its processes, the health probes
+ * included) and its containerd shim's; memory at the end (the cgroup's usage, its anonymous and
+ * page-cache parts, and the RSS of its processes). The engine's own CPU (dockerd and containerd)
+ * is measured over a window before any container, over the measured one, and over one as long
+ * after the proxy's container is removed: the difference is what its health probes cost outside
+ * the container, as nothing else execs.
  */
 import Docker from "dockerode";
 import { spawnSync } from "child_process";
@@ -46,23 +50,25 @@ const docker = new Docker();
 
 interface Options {
     windowS: number;
+    settleS: number;
     requests: number;
     baselineS: number;
     json?: string;
 }
 
 function parseOptions(argv: string[]): Options {
-    const opts: Options = { windowS: 330, requests: 1000, baselineS: 60 };
+    const opts: Options = { windowS: 330, settleS: 60, requests: 1000, baselineS: 60 };
     for (let i = 0; i < argv.length; i++) {
         const value = () => Number(argv[++i]);
         if (argv[i] === "--window") opts.windowS = value();
+        else if (argv[i] === "--settle") opts.settleS = value();
         else if (argv[i] === "--requests") opts.requests = value();
         else if (argv[i] === "--baseline") opts.baselineS = value();
         else if (argv[i] === "--json") opts.json = argv[++i];
         else throw new Error(`unknown argument ${argv[i]} (see the head of bench/footprint.ts)`);
     }
-    if (![opts.windowS, opts.requests, opts.baselineS].every((n) => Number.isInteger(n) && n > 0))
-        throw new Error("--window, --requests and --baseline take positive integers");
+    if (![opts.windowS, opts.settleS, opts.requests, opts.baselineS].every((n) => Number.isInteger(n) && n > 0))
+        throw new Error("--window, --settle, --requests and --baseline take positive integers");
     return opts;
 }
 
@@ -161,8 +167,11 @@ interface Declared {
     uploads: Array<{ file: string; content: string; permissions: string }>;
 }
 
-/** The proxy container's settings, from the component's own declaration. */
-function proxyTarget(image: string, token: string): Target {
+/**
+ * The proxy container's settings, from the component's own declaration; without `probe`, the same
+ * with Docker's health check turned off.
+ */
+function proxyTarget(image: string, token: string, probe: boolean): Target {
     const valid = validateArgs("footprint", {
         bottle: { tokens: [{ Kind: "http", TokenRef: "BENCH_TOKEN", Url: `http://${UPSTREAM}` }] },
         image,
@@ -171,7 +180,7 @@ function proxyTarget(image: string, token: string): Target {
     const args = proxyContainerArgs({ valid, image, envs: [], internalNetworkName: "", egressNetworkName: "" }) as unknown as Declared;
     const health = args.healthcheck;
     return {
-        name: "cred-proxy",
+        name: probe ? "cred-proxy" : "cred-proxy-no-probe",
         image,
         prefix: valid.routes[0].path.slice(0, -1),
         files: args.uploads.map((u) => ({
@@ -183,13 +192,15 @@ function proxyTarget(image: string, token: string): Target {
             Cmd: args.command,
             User: args.user,
             Env: [`${valid.routes[0].tokenEnv}=${token}`],
-            Healthcheck: {
-                Test: health.tests,
-                Interval: nanos(health.interval),
-                Timeout: nanos(health.timeout),
-                Retries: health.retries,
-                StartPeriod: nanos(health.startPeriod),
-            },
+            Healthcheck: probe
+                ? {
+                      Test: health.tests,
+                      Interval: nanos(health.interval),
+                      Timeout: nanos(health.timeout),
+                      Retries: health.retries,
+                      StartPeriod: nanos(health.startPeriod),
+                  }
+                : { Test: ["NONE"] },
             HostConfig: {
                 Init: args.init,
                 CapDrop: args.capabilities.drops,
@@ -307,13 +318,19 @@ function memory(id: string): Memory {
 
 const TICK_MS = 1000 / (Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100);
 
-/** CPU ticks used so far by each of dockerd, containerd and the shims (their reaped children included). */
-function engineTicks(): Map<string, number> {
-    const ticks = new Map<string, number>();
-    for (const pid of sh("sh", ["-c", "pgrep -f 'dockerd|containerd' || true"]).trim().split("\n").filter(Boolean)) {
+/** An engine process: dockerd, containerd, or the shim of one container (by its full id). */
+type EngineRole = "dockerd" | "containerd" | `shim:${string}`;
+
+/** CPU ticks used so far by each engine process (their reaped children included), by pid. */
+function engineTicks(): Map<string, { role: EngineRole; ticks: number }> {
+    const ticks = new Map<string, { role: EngineRole; ticks: number }>();
+    for (const line of sh("sh", ["-c", "pgrep -af 'dockerd|containerd' || true"]).trim().split("\n").filter(Boolean)) {
+        const [pid, ...cmd] = line.split(" ");
+        const id = / -id ([0-9a-f]{64})/.exec(line)?.[1];
+        const role: EngineRole = id ? `shim:${id}` : cmd[0]?.endsWith("dockerd") ? "dockerd" : "containerd";
         try {
             const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-            ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+            ticks.set(pid, { role, ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
         } catch {
             // gone
         }
@@ -322,16 +339,22 @@ function engineTicks(): Map<string, number> {
 }
 
 /**
- * The engine's CPU over `ms`, as a fraction of one core. Per process: one that ends during the
- * window (a removed container's shim) would otherwise take its whole past with it.
+ * The engine's CPU over `ms`, by role, as fractions of one core. Per process: one that ends during
+ * the window (a removed container's shim) would otherwise take its whole past with it.
  */
-async function engineOver(ms: number): Promise<number> {
+async function engineOver(ms: number): Promise<Map<EngineRole, number>> {
     const before = engineTicks();
     await sleep(ms);
-    let ticks = 0;
-    for (const [pid, now] of engineTicks()) ticks += now - (before.get(pid) ?? 0);
-    return (ticks * TICK_MS) / ms;
+    const out = new Map<EngineRole, number>();
+    for (const [pid, now] of engineTicks()) {
+        const used = ((now.ticks - (before.get(pid)?.ticks ?? 0)) * TICK_MS) / ms;
+        out.set(now.role, (out.get(now.role) ?? 0) + used);
+    }
+    return out;
 }
+
+/** dockerd and containerd together: the part of the engine no one container owns. */
+const daemons = (m: Map<EngineRole, number>) => (m.get("dockerd") ?? 0) + (m.get("containerd") ?? 0);
 
 async function drive(ip: string, prefix: string, requests: number): Promise<void> {
     let failed = 0;
@@ -367,6 +390,10 @@ interface Row {
     imageMb: number;
     cpuPct: number;
     cpuMsPerMin: number;
+    /** CPU while settling after the requests (the heap's one-off shrink), ms per minute. */
+    settleMsPerMin: number;
+    /** Its containerd shim's CPU over the window, % of one core. */
+    shimPct: number;
     memory: Memory;
 }
 
@@ -390,7 +417,8 @@ async function main(): Promise<void> {
     const natives = findNativePeers();
     for (const name of natives.missing) log(`${name} not installed: left out`);
     const targets: Target[] = [
-        proxyTarget(proxy, token),
+        proxyTarget(proxy, token, true),
+        proxyTarget(proxy, token, false),
         {
             name: "node-floor",
             image: base,
@@ -425,8 +453,13 @@ async function main(): Promise<void> {
             await drive(ip, t.prefix, opts.requests);
             log(`${t.name}: ${opts.requests} requests answered`);
         }
-        await sleep(10_000);
         const ids = await Promise.all(started.map(async (c) => (await c.inspect()).Id));
+        log(`settling: ${opts.settleS} s`);
+        const s0 = ids.map(cpuNs);
+        const settleStart = Date.now();
+        await sleep(opts.settleS * 1000);
+        const settleMs = ids.map((id, i) => (cpuNs(id) - s0[i]) / 1e6);
+        const settleElapsed = Date.now() - settleStart;
         log(`idle window: ${opts.windowS} s`);
         const c0 = ids.map(cpuNs);
         const t0 = Date.now();
@@ -440,20 +473,21 @@ async function main(): Promise<void> {
                     imageMb: ((await docker.getImage(t.image).inspect()).Size ?? 0) / 1e6,
                     cpuPct: (100 * ms) / elapsed,
                     cpuMsPerMin: (ms * 60_000) / elapsed,
+                    settleMsPerMin: (settleMs[i] * 60_000) / settleElapsed,
+                    shimPct: 100 * (engineDuring.get(`shim:${ids[i]}`) ?? 0),
                     memory: memory(ids[i]),
                 };
             }),
         );
         const health = (await started[0].inspect()).State.Health;
-        // The engine's share of the proxy: the same engine without the proxy container, for a
-        // shorter window (nothing execs in the others, so their cost is steady).
+        // The daemons' share of the proxy: the same engine without its container, for as long
+        // (nothing execs in the others, so what the daemons do for them is steady).
         await started[0].remove({ force: true });
-        const withoutS = Math.min(120, opts.windowS);
-        log(`engine without the proxy: ${withoutS} s`);
+        log(`engine without the proxy: ${opts.windowS} s`);
         // Its shim is gone a moment after the removal.
         await sleep(2000);
-        const engineWithout = await engineOver(withoutS * 1000);
-        const engine = { before: engineBefore, during: engineDuring, withoutProxy: engineWithout };
+        const engineWithout = await engineOver(opts.windowS * 1000);
+        const engine = { before: daemons(engineBefore), during: daemons(engineDuring), withoutProxy: daemons(engineWithout) };
         process.stdout.write(report(opts, rows, healthyS, engine, health?.Log?.length ?? 0));
         if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ opts, rows, healthyS, engine }, null, 2)}\n`);
     } finally {
@@ -471,23 +505,26 @@ function report(
     const mib = (b: number) => (b / 1048576).toFixed(1);
     const floor = rows.find((r) => r.name === "node-floor")!;
     const proxy = rows.find((r) => r.name === "cred-proxy")!;
+    const twin = rows.find((r) => r.name === "cred-proxy-no-probe")!;
     let out = `## Idle footprint\n\n`;
-    out += `${os.cpus().length} cores, node ${process.version}, ${opts.requests} requests through each, then ${opts.windowS} s idle. `;
+    out += `${os.cpus().length} cores, node ${process.version}, ${opts.requests} requests through each, ${opts.settleS} s to settle, then ${opts.windowS} s idle. `;
     out += `cred-proxy got healthy ${healthyS.toFixed(2)} s after its container was created; ${probes} health probe results in Docker's log at the end.\n\n`;
-    out += `| container | image MB | CPU % of a core | CPU ms/min | cgroup memory MiB | anon MiB | page cache MiB | server RSS MiB | server anon MiB | RSS / floor | other processes |\n`;
-    out += `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`;
+    out += `| container | image MB | CPU % of a core | CPU ms/min | shim % of a core | settling ms/min | cgroup memory MiB | anon MiB | page cache MiB | server RSS MiB | server anon MiB | RSS / floor | anon / floor | other processes |\n`;
+    out += `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`;
     const floorServer = serverProcess(floor.memory);
     for (const r of rows) {
         const server = serverProcess(r.memory);
         const others = r.memory.processes
             .filter((p) => /docker-init|healthcheck\.js/.test(p.cmd))
             .map((p) => `${p.cmd.includes("healthcheck") ? "health probe" : "init"} ${mib(p.rss)} (anon ${mib(p.anon)})`);
-        out += `| ${r.name} | ${r.imageMb.toFixed(0)} | ${r.cpuPct.toFixed(3)} | ${r.cpuMsPerMin.toFixed(1)} | ${mib(r.memory.usage)} | ${mib(r.memory.anon)} | ${mib(r.memory.cache)} | ${mib(server.rss)} | ${mib(server.anon)} | ${(server.rss / floorServer.rss).toFixed(2)} | ${others.join(", ") || "–"} |\n`;
+        out += `| ${r.name} | ${r.imageMb.toFixed(0)} | ${r.cpuPct.toFixed(3)} | ${r.cpuMsPerMin.toFixed(1)} | ${r.shimPct.toFixed(3)} | ${r.settleMsPerMin.toFixed(1)} | ${mib(r.memory.usage)} | ${mib(r.memory.anon)} | ${mib(r.memory.cache)} | ${mib(server.rss)} | ${mib(server.anon)} | ${(server.rss / floorServer.rss).toFixed(2)} | ${(server.anon / floorServer.anon).toFixed(2)} | ${others.join(", ") || "–"} |\n`;
     }
     const pct = (f: number) => `${(f * 100).toFixed(3)}%`;
     const share = Math.max(0, engine.during - engine.withoutProxy);
-    out += `\nEngine (dockerd, containerd, shims), as % of a core: ${pct(engine.before)} before any of these containers, ${pct(engine.during)} with all of them idle, ${pct(engine.withoutProxy)} once the proxy's was removed: the proxy's share ${pct(share)} (its health probes are the only execs).\n\n`;
-    out += `- idle bottle ≤ 0.2% of a core: container ${proxy.cpuPct.toFixed(3)}% + engine share ${pct(share)} = ${(proxy.cpuPct + share * 100).toFixed(3)}%\n`;
+    out += `\nDaemons (dockerd and containerd), as % of a core: ${pct(engine.before)} before any of these containers, ${pct(engine.during)} with all of them idle, ${pct(engine.withoutProxy)} once the proxy's was removed: the proxy's share ${pct(share)} (its health probes are the only execs).\n\n`;
+    const bottle = proxy.cpuPct + proxy.shimPct + share * 100;
+    out += `- idle bottle ≤ 0.2% of a core: container ${proxy.cpuPct.toFixed(3)}% + its shim ${proxy.shimPct.toFixed(3)}% + daemons' share ${pct(share)} = ${bottle.toFixed(3)}%; `;
+    out += `without a health check the container is ${twin.cpuPct.toFixed(3)}% and its shim ${twin.shimPct.toFixed(3)}%: the probe's part in the container ${(proxy.cpuPct - twin.cpuPct).toFixed(3)}%\n`;
     const own = serverProcess(proxy.memory);
     out += `- idle memory within 10% of the Node floor: server RSS ${(own.rss / floorServer.rss).toFixed(2)}×, server anonymous ${(own.anon / floorServer.anon).toFixed(2)}×; the whole container's cgroup memory ${(proxy.memory.usage / floor.memory.usage).toFixed(2)}× (health probe included)\n`;
     return out;
