@@ -4,7 +4,7 @@
 #   1. the tools the suite and the image scripts need (docker.io, git, openssl, python3-venv) are installed
 #      from Debian's packages, each only when it is missing;
 #   2. when `docker info` does not answer and no dockerd runs, dockerd is started in the
-#      background (setsid, log in a temporary folder);
+#      background (setsid, log in a temporary folder), with room for many bottles' networks (below);
 #   3. we wait, bounded, until `docker info` answers.
 #
 # Idempotent: with everything present and the engine answering it only checks. Exit status 0
@@ -13,9 +13,18 @@
 # Environment:
 #   DOCKER_ENGINE_WAIT_SECONDS  how long to wait for the engine (default 60)
 #   DOCKER_ENGINE_LOG_DIR       where dockerd's log goes (default: a new folder under $TMPDIR or /tmp)
+#   DOCKER_ENGINE_ADDRESS_POOL  the address pool dockerd takes new networks from
+#                               (default base=172.20.0.0/14,size=24; empty: Docker's defaults)
+#
+# A bottle takes two networks, and Docker's default pools hold 31 (mostly /16s), so an engine with
+# the defaults runs at most 15 bottles (docs/benchmarks.md, deploy time). The default here is 1,024
+# networks of 256 addresses inside 172.20.0.0/14, a range Docker's own defaults already claim. It
+# is only passed to a dockerd this script starts, and not when /etc/docker/daemon.json sets
+# default-address-pools itself (dockerd refuses a setting given both ways).
 set -euo pipefail
 
 WAIT_SECONDS="${DOCKER_ENGINE_WAIT_SECONDS:-60}"
+ADDRESS_POOL="${DOCKER_ENGINE_ADDRESS_POOL-base=172.20.0.0/14,size=24}"
 
 log() { printf 'docker-engine: %s\n' "$*" >&2; }
 die() { printf 'docker-engine: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -88,9 +97,13 @@ else
   LOG_DIR="${DOCKER_ENGINE_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/cred-proxy-dockerd.XXXXXX")}"
   mkdir -p "$LOG_DIR"
   LOG_FILE="$LOG_DIR/dockerd.log"
-  log "starting dockerd (log: $LOG_FILE)"
+  dockerd_args=()
+  if [ -n "$ADDRESS_POOL" ] && ! grep -qs '"default-address-pools"' /etc/docker/daemon.json; then
+    dockerd_args+=(--default-address-pool "$ADDRESS_POOL")
+  fi
+  log "starting dockerd ${dockerd_args[*]} (log: $LOG_FILE)"
   # setsid: dockerd gets its own session, so it outlives this script and the caller's job control.
-  as_root setsid dockerd >"$LOG_FILE" 2>&1 </dev/null &
+  as_root setsid dockerd "${dockerd_args[@]}" >"$LOG_FILE" 2>&1 </dev/null &
 fi
 
 # --- 3. wait, bounded -------------------------------------------------------------------------

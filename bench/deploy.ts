@@ -231,6 +231,7 @@ class Bench {
     readonly runId = randomBytes(3).toString("hex");
     readonly bottles: Bottle[] = [];
     readonly results: Measurement[] = [];
+    private poolHintGiven = false;
     readonly docker = new DockerEvents();
     private readonly env: NodeJS.ProcessEnv;
     private counter = 0;
@@ -309,6 +310,14 @@ class Bench {
         this.results.push(m);
         if (r.code !== 0) {
             log(`${scenario}: up of ${b.stack} exited ${r.code}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+            if (/non-overlapping IPv4 address pool/.test(r.stdout + r.stderr) && !this.poolHintGiven) {
+                this.poolHintGiven = true;
+                log(
+                    "the engine ran out of network address pools (two networks per bottle; Docker's defaults hold 31): " +
+                        'set "default-address-pools" in /etc/docker/daemon.json, or start dockerd with .ci/docker-engine.sh, ' +
+                        "which gives it 1,024 (docs/benchmarks.md, deploy time)",
+                );
+            }
             return m;
         }
         // Docker's events arrive through a pipe a moment after the fact.
