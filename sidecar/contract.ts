@@ -35,11 +35,12 @@ export const HEALTH_HOLD_MS = 300_000;
 export const HEALTH_WATCH_MS = 30_000;
 /**
  * Docker's settings for the probe, in the image and in the declared container alike: a short
- * interval, so the first probe comes a second after the start, and a timeout that lets a probe
- * stay its hold (healthcheck.ts says why).
+ * interval, so the first probe comes half a second after the start (and, while the server is
+ * still starting, the next one half a second later), and a timeout that lets a probe stay its
+ * hold (healthcheck.ts says why).
  */
 export const HEALTH_CHECK = {
-    intervalS: 1,
+    intervalS: 0.5,
     timeoutS: (HEALTH_HOLD_MS + HEALTH_WATCH_MS) / 1000,
     retries: 3,
     startPeriodS: 5,

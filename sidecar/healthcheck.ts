@@ -8,8 +8,8 @@
  * starts (another 40 ms). A short interval would make `pulumi up` fast and every idle bottle
  * expensive; a long one the reverse. So the interval is short (HEALTH_CHECK.intervalS) and the
  * probe spaces itself:
- * - the first probe of a container start checks at once and exits: healthy about a second after
- *   the start;
+ * - the first probe of a container start checks at once and exits: healthy within a second or so
+ *   of the start (half a second more while the server is still starting);
  * - once one has passed, each later probe stays: it checks every HEALTH_WATCH_MS and exits 1 at the
  *   first failure (so a hung or dead server is reported within one watch period), or 0 after
  *   HEALTH_HOLD_MS: one exec per hold instead of one per interval.

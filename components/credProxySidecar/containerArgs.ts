@@ -78,6 +78,7 @@ export function proxyContainerArgs(inputs: ProxyContainerInputs): docker.Contain
  * form, and any other spelling of the same time would show as a change on every preview.
  */
 export function goDuration(seconds: number): string {
+    if (seconds > 0 && seconds < 1) return `${seconds * 1000}ms`;
     const h = Math.floor(seconds / 3600);
     const m = Math.floor((seconds % 3600) / 60);
     const s = seconds % 60;

@@ -63,10 +63,17 @@ test("copies the compiled server and its runtime packages, and starts it with no
 });
 
 test("HEALTHCHECK runs the contract's probe with the contract's settings", () => {
-    const m = /^--interval=(\d+)s --timeout=(\d+)s --start-period=(\d+)s --retries=(\d+)\s+CMD\s+(\[.*\])$/.exec(one("HEALTHCHECK"));
+    const m = /^--interval=(\S+) --timeout=(\S+) --start-period=(\S+) --retries=(\d+)\s+CMD\s+(\[.*\])$/.exec(one("HEALTHCHECK"));
     expect(m).not.toBeNull();
-    const [, intervalS, timeoutS, startPeriodS, retries, cmd] = m!;
-    expect({ intervalS: +intervalS, timeoutS: +timeoutS, startPeriodS: +startPeriodS, retries: +retries }).toEqual(HEALTH_CHECK);
+    const [, interval, timeout, startPeriod, retries, cmd] = m!;
+    // The builder takes plain seconds or milliseconds here.
+    const seconds = (d: string) => Number(/^(\d+)(ms|s)$/.exec(d)?.[1]) / (d.endsWith("ms") ? 1000 : 1);
+    expect({
+        intervalS: seconds(interval),
+        timeoutS: seconds(timeout),
+        startPeriodS: seconds(startPeriod),
+        retries: +retries,
+    }).toEqual(HEALTH_CHECK);
     // No --port: the probe falls back to CRED_PROXY_PORT, then to the contract's port.
     expect(JSON.parse(cmd)).toEqual(["node", HEALTH_PROBE]);
     expect(HEALTH_PROBE).toBe("/app/sidecar/healthcheck.js");

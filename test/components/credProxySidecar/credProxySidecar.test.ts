@@ -112,11 +112,11 @@ describe("what CredProxySidecar declares", () => {
         expect(c.readOnly).toBe(false);
         expect(c.name).toBe("bottle-a-cred-proxy");
         expect(c.command).toEqual(["--port", "8080", "--routes", "/etc/cred-proxy/routes.json"]);
-        // The probe in the image on the served port: first probe a second after the start, and a
+        // The probe in the image on the served port: first probe half a second after the start, and a
         // timeout that lets a probe stay its five-minute hold (sidecar/healthcheck.ts).
         expect(c.healthcheck).toEqual({
             tests: ["CMD", "node", "/app/sidecar/healthcheck.js", "--port", "8080"],
-            interval: "1s",
+            interval: "500ms",
             timeout: "5m30s",
             retries: 3,
             startPeriod: "5s",
