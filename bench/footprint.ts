@@ -136,10 +136,12 @@ async function archive(files: Array<{ name: string; content: string; mode?: numb
 }
 
 /** Go's duration strings, as the provider passes them to Docker, in nanoseconds. */
+/** A duration as Go writes it ("500ms", "5m30s") in nanoseconds, as Docker's API takes it. */
 function nanos(duration: string): number {
+    const seconds = { h: 3600, m: 60, s: 1, ms: 0.001 };
     let total = 0;
-    for (const [, n, unit] of duration.matchAll(/(\d+)(h|m|s)/g)) total += Number(n) * { h: 3600, m: 60, s: 1 }[unit as "h" | "m" | "s"];
-    return total * 1e9;
+    for (const [, n, unit] of duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) total += Number(n) * seconds[unit as keyof typeof seconds];
+    return Math.round(total * 1e9);
 }
 
 interface Target {
